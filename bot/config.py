@@ -1,0 +1,361 @@
+"""One typed configuration, built once from the TOML file and the environment.
+
+No other module reads `os.environ`; everything gets a `Config` passed down.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.durations import parse_duration
+from bot.models import Severity
+from bot.scoring.policy import ScoringPolicy
+
+DEFAULT_CONFIG_PATH = "deinfluence.toml"
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///deinfluence.db"
+
+
+class Secret:
+    """A string that never shows itself in repr, str, logs or error messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError("must be longer than zero")
+        return timedelta(seconds=value)
+    return value
+
+
+def _severity(value: object) -> object:
+    return Severity.parse(value) if isinstance(value, str) else value
+
+
+def _duration_or_zero(value: object) -> object:
+    if value in ("0", "0s", 0):
+        return timedelta(0)
+    return _duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+DurationOrZero = Annotated[timedelta, BeforeValidator(_duration_or_zero)]
+SeverityField = Annotated[Severity, BeforeValidator(_severity)]
+NonBlank = Annotated[str, Field(min_length=1), BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CompetitorConfig(_Strict):
+    name: NonBlank
+    aliases: list[NonBlank] = Field(default_factory=list)
+
+    @property
+    def all_names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class BrandConfig(_Strict):
+    name: NonBlank
+    aliases: list[NonBlank] = Field(description="words, phrases, #hashtags and @handles")
+    exclusions: list[NonBlank] = Field(
+        default_factory=list,
+        description="look-alike phrases: an alias inside one of these is not the brand",
+    )
+    competitors: list[CompetitorConfig] = Field(default_factory=list)
+    ambiguous: list[NonBlank] = Field(
+        default_factory=list,
+        description="aliases that are also common words or names: they count only with product context",
+    )
+    context: list[NonBlank] = Field(
+        default_factory=list, description="extra words that confirm an ambiguous alias means the brand"
+    )
+    lookalike_context: list[NonBlank] = Field(
+        default_factory=list, description="extra words that, near an ambiguous alias, mean a look-alike"
+    )
+    generic_alternatives: list[NonBlank] = Field(
+        default_factory=list, description="phrases recommending an unnamed option (e.g. 'plain coffee')"
+    )
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_present(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("competitors", mode="before")
+    @classmethod
+    def _competitor_strings(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+SourceType = Literal[
+    "replay", "mastodon", "bluesky", "reddit", "youtube", "tiktok",
+    "instagram", "x", "rss", "apify", "webhook",
+]
+
+
+class SourceConfig(_Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+    type: SourceType
+    enabled: bool = True
+    interval: Duration = timedelta(minutes=5)
+    jitter: DurationOrZero | None = None
+    misfire_grace: Duration = timedelta(minutes=2)
+    page_budget: int = Field(5, ge=1, le=1000, description="pages walked per poll at most")
+    hashtags: list[NonBlank] | None = Field(None, description="overrides [tracking].hashtags")
+    options: dict[str, Any] = Field(default_factory=dict, description="the adapter's own settings")
+
+    @property
+    def effective_jitter(self) -> timedelta:
+        return self.jitter if self.jitter is not None else min(self.interval / 10, timedelta(seconds=30))
+
+
+class RouteConfig(_Strict):
+    name: NonBlank
+    platform: Literal["console", "slack", "discord"]
+    channel: NonBlank
+    brands: list[NonBlank] = Field(default_factory=lambda: ["*"])
+    min_severity: SeverityField = Severity.MEDIUM
+    oncall: str | None = Field(None, description="Slack user group id / Discord role id to mention")
+    responders: list[NonBlank] = Field(
+        default_factory=list, description="user or group ids allowed to ack; empty: anyone"
+    )
+    managers: list[NonBlank] = Field(
+        default_factory=list, description="user or group ids allowed to mute/unmute/wrong; empty: anyone"
+    )
+
+    @field_validator("min_severity")
+    @classmethod
+    def _not_none(cls, value: Severity) -> Severity:
+        if value is Severity.NONE:
+            raise ValueError("must be low, medium, high or critical")
+        return value
+
+    def covers(self, brand: str) -> bool:
+        return "*" in self.brands or brand in self.brands
+
+
+class AlertPolicyConfig(_Strict):
+    update_on_severity_rise: bool = True
+    delivery_attempts: int = Field(
+        20, ge=1, le=1000, description="tries per alert before it is parked as undeliverable"
+    )
+    retry_delay: Duration = timedelta(seconds=30)
+
+
+class TrackingConfig(_Strict):
+    hashtags: list[NonBlank] = Field(default_factory=lambda: ["deinfluencing"])
+
+
+class StoreConfig(_Strict):
+    url: NonBlank = DEFAULT_SQLITE_URL
+
+
+class Environment(BaseModel):
+    """Settings and secrets that come only from the environment."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    database_url: str | None = None
+    config_path: str = DEFAULT_CONFIG_PATH
+    log_level: str = "INFO"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    slack_bot_token: Secret | None = None
+    slack_app_token: Secret | None = None
+    slack_signing_secret: Secret | None = None
+    slack_api_url: str | None = None
+    discord_bot_token: Secret | None = None
+    secrets: dict[str, Secret] = Field(
+        default_factory=dict, description="every other *_TOKEN/_SECRET/_KEY/_PASSWORD variable"
+    )
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> Environment:
+        def secret(name: str) -> Secret | None:
+            value = env.get(name, "").strip()
+            return Secret(value) if value else None
+
+        port_text = env.get("DEINFLUENCE_HTTP_PORT", "8080").strip() or "8080"
+        if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+            raise ConfigError([f"DEINFLUENCE_HTTP_PORT: not a port number: {port_text!r}"])
+        extra = {
+            k: Secret(v)
+            for k, v in env.items()
+            if re.search(r"(TOKEN|SECRET|KEY|PASSWORD)$", k) and v.strip()
+        }
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            config_path=env.get("DEINFLUENCE_CONFIG") or DEFAULT_CONFIG_PATH,
+            log_level=(env.get("DEINFLUENCE_LOG_LEVEL") or "INFO").upper(),
+            http_host=env.get("DEINFLUENCE_HTTP_HOST") or "127.0.0.1",
+            http_port=int(port_text),
+            slack_bot_token=secret("SLACK_BOT_TOKEN"),
+            slack_app_token=secret("SLACK_APP_TOKEN"),
+            slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            discord_bot_token=secret("DISCORD_BOT_TOKEN"),
+            secrets=extra,
+        )
+
+    def secret(self, name: str) -> Secret | None:
+        return self.secrets.get(name)
+
+
+class Config(_Strict):
+    """The whole validated configuration."""
+
+    brands: list[BrandConfig]
+    sources: list[SourceConfig] = Field(default_factory=list)
+    routes: list[RouteConfig] = Field(default_factory=list)
+    policy: ScoringPolicy = Field(default_factory=ScoringPolicy)
+    alerts: AlertPolicyConfig = Field(default_factory=AlertPolicyConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    env: Environment = Field(default_factory=Environment, exclude=True)
+
+    @field_validator("brands")
+    @classmethod
+    def _brands_present(cls, value: list[BrandConfig]) -> list[BrandConfig]:
+        if not value:
+            raise ValueError("must not be empty: watch at least one brand")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        problems: list[str] = []
+        names = [b.name.casefold() for b in self.brands]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                problems.append(f"brands[{i}].name: duplicate brand {self.brands[i].name!r}")
+        source_names = [s.name for s in self.sources]
+        for i, name in enumerate(source_names):
+            if name in source_names[:i]:
+                problems.append(f"sources[{i}].name: duplicate source {name!r}")
+        known = {b.name for b in self.brands}
+        route_names = [r.name for r in self.routes]
+        for i, route in enumerate(self.routes):
+            if route.name in route_names[:i]:
+                problems.append(f"routes[{i}].name: duplicate route {route.name!r}")
+            for j, brand in enumerate(route.brands):
+                if brand != "*" and brand not in known:
+                    problems.append(f"routes[{i}].brands[{j}]: unknown brand {brand!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.env.database_url or self.store.url
+
+    def brand(self, name: str) -> BrandConfig | None:
+        folded = name.casefold()
+        return next((b for b in self.brands if b.name.casefold() == folded), None)
+
+    def routes_for(self, brand: str) -> list[RouteConfig]:
+        return [r for r in self.routes if r.covers(brand)]
+
+
+class ConfigError(Exception):
+    """Every problem found, each as `location: message`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "constrained-")) or part in {"timedelta"}:
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def _messages(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "required"
+        elif item["type"] == "extra_forbidden":
+            message = "unknown setting (check the spelling)"
+        elif item["type"] == "string_too_short":
+            message = "must not be empty"
+        where = _location(tuple(item["loc"]))
+        if where == "(top level)" and "; " in message:
+            problems.extend(message.split("; "))
+        else:
+            problems.append(f"{where}: {message}")
+    return problems
+
+
+def parse_config(data: Mapping[str, Any], env: Environment | None = None) -> Config:
+    try:
+        config = Config.model_validate(dict(data))
+    except ValidationError as error:
+        raise ConfigError(_messages(error)) from None
+    return config.model_copy(update={"env": env or Environment()})
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the TOML file and the environment; raise ConfigError listing every problem."""
+    env = Environment.from_mapping(os.environ if environ is None else environ)
+    file = Path(path or env.config_path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{file}: config file not found"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"{file}: not valid TOML: {error}"]) from None
+    return parse_config(data, env)

@@ -1,0 +1,179 @@
+"""Ingest one page of posts: store, match, score and decide alerts in ONE transaction.
+
+The page's cursor and the source's health are written in that same transaction,
+so a crash either keeps all of it or none of it: a restart neither misses nor
+repeats posts, and a decided alert is always recorded before any chat call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alerts import (
+    OPEN,
+    SUPPRESSED,
+    Decision,
+    ExistingAlert,
+    MentionFacts,
+    decide,
+    mention_key,
+)
+from bot.cards import mention_title
+from bot.clock import Clock
+from bot.config import Config
+from bot.models import BrandMatch, Post, Score, Severity
+from bot.mutes import Mute
+from bot.store import alerts as alert_store
+from bot.store import posts as post_store
+from bot.store import sources as source_store
+from bot.store.database import Database
+from bot.store.mutes import live_mutes
+from bot.store.tables import AlertRow, MentionRow, PostRow
+
+
+class Matcher(Protocol):
+    def match(self, post: Post) -> list[BrandMatch]: ...
+
+
+class Scorer(Protocol):
+    def score(self, post: Post, brand: str) -> Score: ...
+
+
+@dataclass
+class IngestReport:
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    mentions: int = 0
+    alerts_created: int = 0
+    alerts_raised: int = 0
+    suppressed: int = 0
+    skipped: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        for name in ("fetched", "new", "updated", "mentions", "alerts_created", "alerts_raised",
+                     "suppressed", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.alert_ids.extend(other.alert_ids)
+
+
+class Ingestor:
+    def __init__(self, config: Config, db: Database, matcher: Matcher, scorer: Scorer, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.matcher = matcher
+        self.scorer = scorer
+        self.clock = clock
+
+    async def ingest(
+        self, source: str, posts: Sequence[Post], cursor: Mapping[str, Any] | None = None,
+        *, skipped: int = 0, quota_left: int | None = None,
+    ) -> IngestReport:
+        async with self.db.transaction() as session:
+            report = await self._ingest(session, posts)
+            now = self.clock.now()
+            await source_store.save_cursor(session, source, cursor, now)
+            health = await source_store.health_row(session, source)
+            health.posts_fetched = (health.posts_fetched or 0) + len(posts)
+            health.last_success_at = now
+            health.state = "ok"
+            health.backoff_until = None
+            if quota_left is not None:
+                health.quota_left = quota_left
+        report.skipped = skipped
+        return report
+
+    async def _ingest(self, session: AsyncSession, posts: Sequence[Post]) -> IngestReport:
+        now = self.clock.now()
+        report = IngestReport(fetched=len(posts))
+        stored = await post_store.upsert_posts(session, posts, now)
+        report.new = sum(1 for s in stored if s.is_new)
+        report.updated = sum(1 for s in stored if not s.is_new and s.changed)
+        changed = [s for s in stored if s.changed and not s.row.deleted]
+        if not changed:
+            return report
+        known = await post_store.mentions_for(session, [s.row.id for s in changed])
+        scored: list[tuple[PostRow, MentionRow]] = []
+        for item in changed:
+            post = post_store.post_from_row(item.row)
+            for match in self.matcher.match(post):
+                score = self.scorer.score(post, match.brand)
+                existing = known.get((item.row.id, match.brand))
+                row = post_store.write_mention(existing, item.row, match.brand, match.alias, score, now)
+                if existing is None:
+                    session.add(row)
+                scored.append((item.row, row))
+        report.mentions = len(scored)
+        if not scored:
+            return report
+        await session.flush()
+        mutes = await live_mutes(session, now)
+        await self._decide_all(session, scored, mutes, report)
+        return report
+
+    async def _decide_all(
+        self, session: AsyncSession, scored: list[tuple[PostRow, MentionRow]], mutes: list[Mute],
+        report: IngestReport,
+    ) -> None:
+        now = self.clock.now()
+        keys = [mention_key(post.id, mention.brand) for post, mention in scored]
+        alerts = await alert_store.alerts_by_key(session, keys)
+        routes = await alert_store.routes_of(session, [a.id for a in alerts.values()])
+        for (post, mention), key in zip(scored, keys, strict=True):
+            if mention.wrong:
+                continue
+            alert = alerts.get(key)
+            existing = None
+            if alert is not None:
+                existing = ExistingAlert(alert.id, alert.status, Severity(alert.severity),
+                                         frozenset(routes.get(alert.id, set())))
+            facts = MentionFacts(mention.brand, post.source, post.author_handle,
+                                 Severity(mention.severity), mention.score)
+            decision = decide(facts, existing, self.config.routes, mutes, now,
+                              update_on_rise=self.config.alerts.update_on_severity_rise)
+            if decision.action == "create":
+                alert = self._create(session, key, post, mention, decision)
+                await session.flush()
+                alert_store.add_deliveries(session, alert, decision.routes, now)
+                report.alerts_created += 1
+                report.suppressed += decision.status == SUPPRESSED
+                report.alert_ids.append(alert.id)
+            elif decision.action == "raise" and alert is not None:
+                self._raise(alert, post, mention, decision)
+                alert_store.add_deliveries(session, alert, decision.routes, now)
+                report.alerts_raised += 1
+                report.alert_ids.append(alert.id)
+
+    def _create(
+        self, session: AsyncSession, key: str, post: PostRow, mention: MentionRow, decision: Decision
+    ) -> AlertRow:
+        now = self.clock.now()
+        severity = Severity(mention.severity)
+        alert = AlertRow(
+            dedup_key=key, kind="mention", brand=mention.brand, mention_id=mention.id,
+            post_id=post.id, severity=int(severity), score=mention.score, status=decision.status,
+            version=1, title=mention_title(severity, mention.brand, post.author_handle, post.source),
+            muted_by=decision.muted_by, details={}, created_at=now, updated_at=now,
+        )
+        session.add(alert)
+        return alert
+
+    def _raise(self, alert: AlertRow, post: PostRow, mention: MentionRow, decision: Decision) -> None:
+        now = self.clock.now()
+        old = Severity(alert.severity)
+        new = Severity(mention.severity)
+        alert.severity = int(new)
+        alert.score = mention.score
+        alert.title = mention_title(new, mention.brand, post.author_handle, post.source)
+        if decision.status == OPEN and alert.status == SUPPRESSED:
+            alert.status = OPEN
+            alert.muted_by = None
+        notes = list(alert.details.get("notes", []))
+        notes.append(f"severity rose from {old.label} to {new.label} as the post grew")
+        alert.details = {**alert.details, "notes": notes[-5:]}
+        alert_store.bump(alert, now)

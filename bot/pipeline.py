@@ -1,0 +1,35 @@
+"""The pipeline facade the scheduler and CLI call: poll a source, then deliver the outbox."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.delivery import Deliverer, DeliveryReport
+from bot.ingest import Ingestor, Matcher, Scorer
+from bot.polling import Poller, PollReport
+from bot.ports import ChatNotifier, Source
+from bot.store.database import Database
+
+
+class Pipeline:
+    def __init__(
+        self, config: Config, db: Database, clock: Clock, matcher: Matcher, scorer: Scorer,
+        sources: dict[str, Source], notifiers: dict[str, ChatNotifier],
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.sources = sources
+        self.ingestor = Ingestor(config, db, matcher, scorer, clock)
+        self.poller = Poller(db, self.ingestor, clock)
+        self.deliverer = Deliverer(db, notifiers, clock, config.alerts)
+        self._budgets = {s.name: s.page_budget for s in config.sources}
+
+    async def poll(self, name: str, *, force: bool = False) -> PollReport:
+        """One scheduled poll of one source, then delivery of whatever it decided."""
+        report = await self.poller.poll(self.sources[name], self._budgets.get(name, 5), force=force)
+        await self.deliverer.run_once()
+        return report
+
+    async def deliver(self) -> DeliveryReport:
+        return await self.deliverer.run_once()

@@ -1,0 +1,95 @@
+"""Alerts and their outbox of deliveries (one per route), so nothing decided is ever lost."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import RouteConfig
+from bot.store.tables import AlertRow, DeliveryRow, MentionRow, PostRow
+
+PENDING = "pending"
+IN_FLIGHT = "in_flight"
+DELIVERED = "delivered"
+FAILED = "failed"
+PARKED = "parked"
+UNDELIVERED_STATES = (PENDING, IN_FLIGHT, FAILED, PARKED)
+
+
+async def alerts_by_key(session: AsyncSession, keys: Sequence[str]) -> dict[str, AlertRow]:
+    found: dict[str, AlertRow] = {}
+    for start in range(0, len(keys), 500):
+        rows = await session.scalars(select(AlertRow).where(AlertRow.dedup_key.in_(keys[start : start + 500])))
+        found.update({r.dedup_key: r for r in rows})
+    return found
+
+
+async def routes_of(session: AsyncSession, alert_ids: Sequence[int]) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    if not alert_ids:
+        return out
+    rows = await session.execute(
+        select(DeliveryRow.alert_id, DeliveryRow.route).where(DeliveryRow.alert_id.in_(alert_ids))
+    )
+    for alert_id, route in rows:
+        out.setdefault(alert_id, set()).add(route)
+    return out
+
+
+def add_deliveries(
+    session: AsyncSession, alert: AlertRow, routes: Sequence[RouteConfig], now: datetime
+) -> None:
+    for route in routes:
+        session.add(DeliveryRow(
+            alert_id=alert.id, route=route.name, platform=route.platform, channel=route.channel,
+            mention=route.oncall, state=PENDING, delivered_version=0, attempts=0,
+            next_attempt_at=now, updated_at=now,
+        ))
+
+
+def bump(alert: AlertRow, now: datetime) -> None:
+    """Mark that delivered messages must be edited to show the alert's new state."""
+    alert.version += 1
+    alert.updated_at = now
+
+
+async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Deliveries to post (pending, retry due) or to edit (delivered but older than the alert)."""
+    query = (
+        select(DeliveryRow.id)
+        .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
+        .where(or_(
+            (DeliveryRow.state.in_((PENDING, FAILED, PARKED))) & (DeliveryRow.next_attempt_at <= now),
+            (DeliveryRow.state == DELIVERED) & (DeliveryRow.delivered_version < AlertRow.version)
+            & (DeliveryRow.next_attempt_at <= now),
+        ))
+        .order_by(DeliveryRow.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
+async def in_flight(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(DeliveryRow.id).where(DeliveryRow.state == IN_FLIGHT)))
+
+
+async def load_alert(session: AsyncSession, alert_id: int) -> tuple[AlertRow, MentionRow | None, PostRow | None] | None:
+    alert = await session.get(AlertRow, alert_id)
+    if alert is None:
+        return None
+    mention = await session.get(MentionRow, alert.mention_id) if alert.mention_id else None
+    post = await session.get(PostRow, alert.post_id) if alert.post_id else None
+    return alert, mention, post
+
+
+async def deliveries_of(session: AsyncSession, alert_id: int) -> list[DeliveryRow]:
+    return list(await session.scalars(select(DeliveryRow).where(DeliveryRow.alert_id == alert_id)))
+
+
+async def count_undelivered(session: AsyncSession) -> int:
+    return int(await session.scalar(
+        select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state.in_(UNDELIVERED_STATES))
+    ) or 0)

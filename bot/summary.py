@@ -1,0 +1,157 @@
+"""Summaries and drill-downs: what managers see without reading every post."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alerts import SUPPRESSED
+from bot.cards import post_line
+from bot.charts import severity_chart
+from bot.durations import format_duration
+from bot.models import Severity
+from bot.store.tables import AlertRow, MentionRow, PostRow
+from bot.views import Counted, DrillView, PostLine, SummaryView
+
+TOP_POSTS = 5
+PAGE_SIZE = 10
+
+
+def _reach_key(post: PostRow) -> int:
+    return max(post.views or 0, post.author_followers or 0)
+
+
+def _rank(pair: tuple[MentionRow, PostRow]) -> tuple[int, int, int]:
+    mention, post = pair
+    return (-mention.severity, -_reach_key(post), -mention.score)
+
+
+def _counted(counter: Counter[str], limit: int = 10) -> tuple[Counted, ...]:
+    return tuple(Counted(name, count) for name, count in counter.most_common(limit))
+
+
+async def _mentions(
+    session: AsyncSession, brand: str | None, since: datetime, until: datetime
+) -> list[tuple[MentionRow, PostRow]]:
+    query = (
+        select(MentionRow, PostRow)
+        .join(PostRow, PostRow.id == MentionRow.post_id)
+        .where(MentionRow.post_created_at >= since, MentionRow.post_created_at < until)
+    )
+    if brand is not None:
+        query = query.where(MentionRow.brand == brand)
+    rows = await session.execute(query)
+    return [(m, p) for m, p in rows.tuples()]
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    view: SummaryView
+    chart_png: bytes | None
+    text: str
+
+
+async def build_summary(
+    session: AsyncSession, brand: str | None, window: timedelta, now: datetime, *, chart: bool = True
+) -> SummaryResult:
+    since = now - window
+    pairs = await _mentions(session, brand, since, now)
+    hidden = [p for p in pairs if p[0].wrong]
+    pairs = [p for p in pairs if not p[0].wrong]
+    by_severity = Counter(Severity(m.severity).label for m, _ in pairs)
+    negative = [(m, p) for m, p in pairs if m.stance == "negative"]
+    claims = Counter(c["claim"] for m, _ in negative for c in m.claims)
+    alternatives = Counter(m.alternative for m, _ in negative if m.alternative)
+    languages = Counter((m.lang or p.lang or "unknown") for m, p in pairs)
+    sources = Counter(p.source for _, p in pairs)
+    alert_query = select(AlertRow.status, func.count()).where(
+        AlertRow.created_at >= since, AlertRow.created_at < now
+    )
+    if brand is not None:
+        alert_query = alert_query.where(AlertRow.brand == brand)
+    statuses = dict((await session.execute(alert_query.group_by(AlertRow.status))).tuples().all())
+    muted = int(statuses.get(SUPPRESSED, 0))
+    alerted = sum(int(v) for v in statuses.values())
+    below = sum(1 for m, _ in pairs if m.severity > 0) - alerted
+    top = sorted((p for p in pairs if p[0].severity > 0), key=_rank)[:TOP_POSTS]
+    alert_ids = await _alert_ids(session, [m.id for m, _ in top])
+    view = SummaryView(
+        brand=brand, window=format_duration(window), since=since, until=now, total=len(pairs),
+        by_severity=tuple(Counted(s.label, by_severity.get(s.label, 0)) for s in reversed(Severity)),
+        suppressed=max(below, 0), muted=muted, hidden_wrong=len(hidden),
+        top_posts=tuple(post_line(p, m, alert_ids.get(m.id)) for m, p in top),
+        top_claims=_counted(claims), alternatives=_counted(alternatives),
+        languages=_counted(languages), sources=_counted(sources),
+        chart_alt=f"Mentions per {'hour' if window <= timedelta(days=3) else 'day'} by severity "
+        f"for {brand or 'all brands'} over the last {format_duration(window)}",
+    )
+    png = None
+    if chart:
+        png = severity_chart(
+            [(m.post_created_at, Severity(m.severity)) for m, _ in pairs], since, now,
+            f"{brand or 'All brands'}: mentions by severity",
+        )
+    return SummaryResult(view, png, summary_text(view))
+
+
+async def _alert_ids(session: AsyncSession, mention_ids: list[int]) -> dict[int, int]:
+    if not mention_ids:
+        return {}
+    rows = await session.execute(
+        select(AlertRow.mention_id, AlertRow.id).where(AlertRow.mention_id.in_(mention_ids))
+    )
+    return {int(m): int(a) for m, a in rows.tuples() if m is not None}
+
+
+def summary_text(view: SummaryView) -> str:
+    counts = ", ".join(f"{c.count} {c.name}" for c in view.by_severity if c.count)
+    lines = [
+        f"Summary for {view.brand or 'all brands'}, last {view.window}: {view.total} mentions"
+        + (f" ({counts})" if counts else ""),
+        f"Below alert thresholds: {view.suppressed}; muted: {view.muted}; "
+        f"marked wrong: {view.hidden_wrong}",
+    ]
+    if view.top_claims:
+        lines.append("Top claims: " + ", ".join(f"{c.name} ({c.count})" for c in view.top_claims))
+    if view.alternatives:
+        lines.append("Recommended instead: " + ", ".join(f"{c.name} ({c.count})" for c in view.alternatives))
+    if view.languages:
+        lines.append("Languages: " + ", ".join(f"{c.name} ({c.count})" for c in view.languages))
+    for line in view.top_posts:
+        lines.append(f"- [{line.severity.label}] @{line.author} on {line.source}: {line.text[:80]}")
+    return "\n".join(lines)
+
+
+async def build_drill(
+    session: AsyncSession, *, brand: str | None, alert: AlertRow | None, window: timedelta,
+    now: datetime, page: int,
+) -> DrillView:
+    pairs: list[tuple[MentionRow, PostRow]]
+    if alert is not None:
+        title = f"Alert #{alert.id}: {alert.title}"
+        pairs = []
+        if alert.mention_id is not None:
+            mention = await session.get(MentionRow, alert.mention_id)
+            post = await session.get(PostRow, alert.post_id) if alert.post_id else None
+            if mention is not None and post is not None:
+                pairs = [(mention, post)]
+        for mention_id in alert.details.get("mention_ids", []):
+            mention = await session.get(MentionRow, mention_id)
+            if mention is not None:
+                post = await session.get(PostRow, mention.post_id)
+                if post is not None and (mention, post) not in pairs:
+                    pairs.append((mention, post))
+    else:
+        title = f"{brand}: posts of the last {format_duration(window)}"
+        pairs = [p for p in await _mentions(session, brand, now - window, now) if p[0].severity > 0]
+    pairs = sorted((p for p in pairs if not p[0].wrong), key=_rank)
+    pages = max(1, -(-len(pairs) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = pairs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ids = await _alert_ids(session, [m.id for m, _ in shown])
+    lines: tuple[PostLine, ...] = tuple(post_line(p, m, ids.get(m.id)) for m, p in shown)
+    return DrillView(title=title, posts=lines, page=page, pages=pages, total=len(pairs))

@@ -1,0 +1,58 @@
+"""Builds bot/data/demo_posts.jsonl from the labelled corpus copy in tests/fixtures.
+
+Deterministic: posts spread over three days with a daytime rhythm, labels
+dropped, and a few posts seen again later with grown views so the demo shows
+alerts being edited in place as severity rises. Run: python scripts/build_demo_data.py
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "dev.jsonl"
+OUT = ROOT / "bot" / "data" / "demo_posts.jsonl"
+START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+SPAN = timedelta(days=3)
+URLS = {
+    "tiktok": "https://www.tiktok.com/@{handle}/video/{n}",
+    "instagram": "https://www.instagram.com/p/{n}/",
+    "youtube": "https://www.youtube.com/watch?v={n}",
+    "reddit": "https://www.reddit.com/r/SkincareAddiction/comments/{n}/",
+    "mastodon": "https://mastodon.social/@{handle}/{n}",
+    "bluesky": "https://bsky.app/profile/{handle}.bsky.social/post/{n}",
+    "x": "https://x.com/{handle}/status/{n}",
+}
+
+
+def main() -> None:
+    rng = random.Random(20261102)
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = []
+    for row in rows:
+        at = START + timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
+        row.pop("labels", None)
+        n = rng.randrange(10**15, 10**16)
+        row["url"] = URLS[row["source"]].format(handle=row["author"]["handle"], n=n)
+        row["created_at"] = at.isoformat()
+        out.append(row)
+    regrow = rng.sample(out, 12)
+    for row in regrow:
+        later = dict(row)
+        metrics = dict(row["metrics"])
+        metrics["views"] = max(metrics.get("views") or 0, 40_000) * 30
+        metrics["likes"] = (metrics.get("likes") or 0) * 10
+        later["metrics"] = metrics
+        later["observed_at"] = (datetime.fromisoformat(row["created_at"]) + timedelta(hours=6)).isoformat()
+        out.append(later)
+    out.sort(key=lambda r: r.get("observed_at") or r["created_at"])
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
+    print(f"wrote {len(out)} lines to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
