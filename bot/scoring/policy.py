@@ -67,7 +67,9 @@ class ScoringPolicy(BaseModel):
     claim_risk: dict[Claim, int] = Field(default_factory=lambda: dict(_DEFAULT_CLAIM_RISK))
     alternative_bonus: int = Field(1, ge=0, le=MAX_RISK)
     severity_table: dict[str, list[Severity]] = Field(
-        default_factory=lambda: {k: [Severity.parse(s) for s in v] for k, v in _DEFAULT_TABLE.items()},
+        default_factory=lambda: {
+            k: [Severity.parse(s) for s in v] for k, v in _DEFAULT_TABLE.items()
+        },
         description="risk (0-3) -> severity for reach small, mid, large",
     )
 
@@ -88,7 +90,9 @@ class ScoringPolicy(BaseModel):
         for risk, row in value.items():
             if not isinstance(row, list) or len(row) != 3:
                 raise ValueError(f"row {risk!r} must list three severities (small, mid, large)")
-            parsed[str(risk)] = [s if isinstance(s, Severity) else Severity.parse(str(s)) for s in row]
+            parsed[str(risk)] = [
+                s if isinstance(s, Severity) else Severity.parse(str(s)) for s in row
+            ]
         return parsed
 
     @model_validator(mode="after")
@@ -108,7 +112,9 @@ class ScoringPolicy(BaseModel):
             risk += self.alternative_bonus
         return min(MAX_RISK, risk)
 
-    def severity(self, mentions_brand: bool, stance: Stance, risk: int, reach: ReachTier) -> Severity:
+    def severity(
+        self, mentions_brand: bool, stance: Stance, risk: int, reach: ReachTier
+    ) -> Severity:
         if not mentions_brand or stance is Stance.POSITIVE:
             return Severity.NONE
         column = [ReachTier.SMALL, ReachTier.MID, ReachTier.LARGE].index(reach)
@@ -125,5 +131,7 @@ class ScoringPolicy(BaseModel):
         low = (int(severity) - 1) * 25 + 1
         width = 24 if severity is not Severity.CRITICAL else 25
         tier_rank = [ReachTier.SMALL, ReachTier.MID, ReachTier.LARGE].index(reach)
-        within = (risk / MAX_RISK) * 0.5 + ((tier_rank + min(max(reach_fraction, 0.0), 1.0)) / 3) * 0.5
+        within = (risk / MAX_RISK) * 0.5 + (
+            (tier_rank + min(max(reach_fraction, 0.0), 1.0)) / 3
+        ) * 0.5
         return low + round(width * within)

@@ -1,0 +1,125 @@
+"""Per-language cue lists, loaded from `cues/<lang>.toml` and indexed once.
+
+The lists are data so that adding a language means adding one file (plus
+labelled examples); the scorer never hard-codes a word of any language.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bot.models import Claim
+from bot.scoring.phrases import PhraseIndex, tokenize
+from bot.scoring.text import fold_phrase
+
+CUE_DIR = Path(__file__).with_name("cues")
+SLOT = "{x}"
+STANCE_KINDS = ("negative", "positive", "strong_positive", "hedge", "sarcasm")
+CLAIM_KINDS = tuple(c.value for c in Claim)
+TEMPLATE_KINDS = ("recommend", "target_negative")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A phrase with an entity slot, e.g. 'buy {X} instead' or 'koop liever {X}'."""
+
+    kind: str
+    lang: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LanguageFile:
+    lang: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CueSet:
+    """The cues of several languages merged (a post's language plus English)."""
+
+    langs: tuple[str, ...]
+    negators: frozenset[str]
+    pronouns: frozenset[str]
+    index: PhraseIndex
+    templates: tuple[Template, ...]
+    amount_re: re.Pattern[str] | None
+    templates_by_first: dict[str, tuple[Template, ...]]
+
+
+@lru_cache(maxsize=1)
+def all_languages() -> dict[str, LanguageFile]:
+    """Every cue file, by language code."""
+    files = {}
+    for path in sorted(CUE_DIR.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        files[str(data["lang"])] = LanguageFile(str(data["lang"]), data)
+    return files
+
+
+def known_languages() -> tuple[str, ...]:
+    return tuple(all_languages())
+
+
+def _template(kind: str, lang: str, text: str) -> Template:
+    folded = fold_phrase(text)
+    before, _, after = folded.partition(SLOT)
+    return Template(kind, lang, tuple(tokenize(before)), tuple(tokenize(after)))
+
+
+@lru_cache(maxsize=64)
+def cue_set(langs: tuple[str, ...]) -> CueSet:
+    """Merged, indexed cues for `langs` (unknown codes are skipped)."""
+    table = all_languages()
+    chosen = [table[code] for code in dict.fromkeys(langs) if code in table]
+    index = PhraseIndex()
+    templates: list[Template] = []
+    negators: set[str] = set()
+    pronouns: set[str] = set()
+    amounts: set[str] = set()
+    for lf in chosen:
+        data = lf.data
+        for kind in STANCE_KINDS:
+            index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
+        for kind in CLAIM_KINDS:
+            index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))
+        alt = data.get("alternative", {})
+        index.add_all("generic", lf.lang, alt.get("generic", []))
+        templates.extend(
+            _template(kind, lf.lang, t) for kind in TEMPLATE_KINDS for t in alt.get(kind, [])
+        )
+        negators.update(fold_phrase(n) for n in data.get("negators", []))
+        pronouns.update(fold_phrase(p) for p in alt.get("pronouns", []))
+        amounts.update(fold_phrase(a) for a in data.get("amount_for", []))
+    amount_re = None
+    if amounts:
+        words = "|".join(
+            re.escape(a).replace(r"\ ", r"\s+") for a in sorted(amounts, key=len, reverse=True)
+        )
+        amount_re = re.compile(r"\s*(?:" + words + r")(?!\w)")
+    by_first: dict[str, list[Template]] = {}
+    for tpl in templates:
+        by_first.setdefault(tpl.before[0] if tpl.before else "", []).append(tpl)
+    return CueSet(
+        templates_by_first={k: tuple(v) for k, v in by_first.items()},
+        langs=tuple(lf.lang for lf in chosen),
+        negators=frozenset(negators),
+        pronouns=frozenset(pronouns),
+        index=index,
+        templates=tuple(templates),
+        amount_re=amount_re,
+    )
+
+
+def match_words() -> tuple[list[str], list[str]]:
+    """(context, lookalike) words of every language, for the brand matcher."""
+    files = all_languages().values()
+    context = [w for lf in files for w in lf.data.get("match", {}).get("context", [])]
+    lookalike = [w for lf in files for w in lf.data.get("match", {}).get("lookalike", [])]
+    return context, lookalike

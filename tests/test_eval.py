@@ -1,0 +1,90 @@
+"""The corpus targets: these fail the build when the scorer regresses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import EvalReport, brands_from_corpus, evaluate, load_corpus, run_eval
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def report() -> EvalReport:
+    return evaluate(load_corpus(CORPUS / "dev.jsonl"), brands_from_corpus(CORPUS / "brands.json"))
+
+
+def test_targets(report: EvalReport) -> None:
+    assert report.n == 320
+    assert report.severity_exact >= 0.85
+    assert report.severity_within_one >= 0.97
+    assert report.stance_macro_f1 >= 0.90
+    assert report.mentions_precision >= 0.97
+    assert report.mentions_recall >= 0.95
+    assert report.alternative_accuracy >= 0.85
+
+
+def test_every_language(report: EvalReport) -> None:
+    assert set(report.per_language) == {"en", "nl", "da", "de", "sv", "no", "fr", "es"}
+    for lang, row in report.per_language.items():
+        assert row["stance_macro_f1"] >= 0.80, lang
+
+
+def test_extra_examples_validate_and_score() -> None:
+    rows = load_corpus(CORPUS / "extra.jsonl")
+    assert {r["lang"] for r in rows} == {"en", "nl", "da", "de", "sv", "no", "fr", "es"}
+    extra = evaluate(rows, brands_from_corpus(CORPUS / "brands.json"))
+    assert extra.stance_macro_f1 >= 0.80
+
+
+def test_json_keys() -> None:
+    code, text = run_eval(CORPUS / "dev.jsonl", CORPUS / "brands.json", json_output=True)
+    data = json.loads(text)
+    assert code == 0
+    assert set(data) == {
+        "n",
+        "mentions_precision",
+        "mentions_recall",
+        "stance_macro_f1",
+        "claims_micro_f1",
+        "alternative_accuracy",
+        "severity_exact",
+        "severity_within_one",
+        "per_language",
+        "confusion",
+    }
+    assert set(data["per_language"]["en"]) == {"n", "stance_macro_f1", "severity_exact"}
+    assert sum(sum(row.values()) for row in data["confusion"].values()) == data["n"]
+
+
+def test_human_report_and_bad_path(tmp_path: Path) -> None:
+    code, text = run_eval(CORPUS / "dev.jsonl", CORPUS / "brands.json", json_output=False)
+    assert code == 0
+    assert "severity_exact" in text
+    assert "confusion" in text
+    code, text = run_eval(tmp_path / "missing.jsonl", CORPUS / "brands.json", json_output=False)
+    assert code == 2
+
+
+def test_brands_from_corpus_cleans_names() -> None:
+    brands = {b.name: b for b in brands_from_corpus(CORPUS / "brands.json")}
+    assert [c.name for c in brands["Tundra"].competitors] == ["FlowJug", "IceKeep"]
+    assert [c.name for c in brands["Nordlys"].competitors] == ["Havbrise"]
+    assert brands["Nordlys"].generic_alternatives
+    assert [c.name for c in brands["PureFizz"].competitors] == ["ZestUp"]
+    assert "Toyota Tundra" in brands["Tundra"].exclusions
+    assert {"Nokia Lumina", "Chevrolet Lumina"} <= set(brands["Lumina"].exclusions)
+    assert "Glowlabs Tanning Studio" in brands["GlowLab"].exclusions
+
+
+def test_toml_brands_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "brands.toml"
+    path.write_text(
+        '[[brands]]\nname = "Acme"\naliases = ["Acme"]\ncompetitors = ["Other"]\n', encoding="utf-8"
+    )
+    (brand,) = brands_from_corpus(path)
+    assert brand.name == "Acme"
+    assert brand.competitors[0].name == "Other"

@@ -1,0 +1,277 @@
+"""Scorer: stance, claims, alternatives, reach, reasons and the policy, in all 8 languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import brands_from_corpus
+from bot.models import Author, Claim, Metrics, Post, ReachTier, Severity, Stance
+from bot.scoring.language import detect_language
+from bot.scoring.policy import ScoringPolicy
+from bot.scoring.scorer import Scorer, humanize
+from bot.scoring.text import hashtags
+
+BRANDS = brands_from_corpus(Path(__file__).parent / "fixtures" / "corpus" / "brands.json")
+
+
+def post(
+    text: str, lang: str | None = None, followers: int | None = 500, views: int | None = 1000
+) -> Post:
+    return Post(
+        "tiktok",
+        "1",
+        text,
+        datetime(2025, 1, 1, tzinfo=UTC),
+        Author("someone", followers),
+        Metrics(views=views),
+        lang=lang,
+        hashtags=hashtags(text),
+    )
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    return Scorer(BRANDS, ScoringPolicy())
+
+
+STANCES = [
+    # English
+    (
+        "en",
+        "GlowLab",
+        "GlowLab gave me a rash on day two, please don't buy it #deinfluencing",
+        Stance.NEGATIVE,
+    ),
+    (
+        "en",
+        "AeroCurl",
+        "I'm not saying don't buy the AeroCurl, but... it died after 4 months",
+        Stance.NEGATIVE,
+    ),
+    (
+        "en",
+        "Tundra",
+        "the only thing I'm NOT de-influencing is my Tundra cup, ice for a full day",
+        Stance.POSITIVE,
+    ),
+    ("en", "PureFizz", "is PureFizz worth it??", Stance.NEUTRAL),
+    ("en", "Cloudstep", "my Cloudstep soles lasted a whole 9 days 🙃", Stance.NEGATIVE),
+    (
+        "en",
+        "AeroCurl",
+        "love my AeroCurl, same curls as a drugstore wand for only 25x the price",
+        Stance.NEGATIVE,
+    ),
+    (
+        "en",
+        "GlowLab",
+        "skip DewDrop, get GlowLab instead. my skin finally calmed down",
+        Stance.POSITIVE,
+    ),
+    ("en", "PureFizz", "PureFizz opens a pop-up store in Berlin next week", Stance.NEUTRAL),
+    # Dutch, with code-switching
+    (
+        "nl",
+        "Lumina",
+        "Lumina lipolie plakt en is na een uur weg, not worth it #deinfluencing",
+        Stance.NEGATIVE,
+    ),
+    ("nl", "Nordlys", "het enige wat ik niet ga deinfluencen: m'n Nordlys trui", Stance.POSITIVE),
+    # Danish
+    (
+        "da",
+        "Tundra",
+        "køb ikke Tundra cup, låget knækkede efter en uge #deinfluencing",
+        Stance.NEGATIVE,
+    ),
+    ("da", "AeroCurl", "det eneste jeg ikke deinfluencer er min AeroCurl", Stance.POSITIVE),
+    # German
+    (
+        "de",
+        "PureFizz",
+        "PureFizz hat bei mir Herzrasen ausgelöst, Finger weg! #deinfluencing",
+        Stance.NEGATIVE,
+    ),
+    ("de", "GlowLab", "Lohnt sich GlowLab für trockene Haut?", Stance.NEUTRAL),
+    # Swedish
+    ("sv", "Cloudstep", "mina Cloudstep är värda varenda krona", Stance.POSITIVE),
+    ("sv", "Lumina", "Lumina läppolja är överprisad, köp inte #deinfluencing", Stance.NEGATIVE),
+    # Norwegian
+    (
+        "no",
+        "Zonnebloem",
+        "Zonnebloem SPF ga meg utslett i hele ansiktet #deinfluencing",
+        Stance.NEGATIVE,
+    ),
+    ("no", "Nordlys", "Nordlys-jakka er verdt hver krone", Stance.POSITIVE),
+    # French
+    ("fr", "Tundra", "mon gobelet Tundra fuit déjà, n'achetez pas #deinfluencing", Stance.NEGATIVE),
+    (
+        "fr",
+        "Cloudstep",
+        "je ne les désinfluence pas, mes Cloudstep tiennent toujours",
+        Stance.POSITIVE,
+    ),
+    # Spanish
+    (
+        "es",
+        "GlowLab",
+        "el sérum GlowLab me dio granitos, no lo compren #deinfluencing",
+        Stance.NEGATIVE,
+    ),
+    ("es", "AeroCurl", "lo único que no desinfluencio es mi AeroCurl", Stance.POSITIVE),
+]
+
+
+@pytest.mark.parametrize(("lang", "brand", "text", "stance"), STANCES)
+def test_stance(scorer: Scorer, lang: str, brand: str, text: str, stance: Stance) -> None:
+    assert scorer.score(post(text, lang), brand).stance is stance
+
+
+def test_multi_brand_post_scores_each_brand_separately(scorer: Scorer) -> None:
+    text = "haul ranking: Tundra cup - leaked twice, skip. PureFizz - ok this one slaps, keep it"
+    assert scorer.score(post(text, "en"), "Tundra").stance is Stance.NEGATIVE
+    assert scorer.score(post(text, "en"), "PureFizz").stance is Stance.POSITIVE
+
+
+def test_claims_with_phrases(scorer: Scorer) -> None:
+    score = scorer.score(
+        post("Lumina lip oil gave me a rash and the wand snapped. support ghosted me", "en"),
+        "Lumina",
+    )
+    claims = {hit.claim: hit.phrase for hit in score.claims}
+    assert set(claims) == {Claim.SAFETY, Claim.QUALITY, Claim.SERVICE}
+    assert claims[Claim.SAFETY] == "rash"
+    assert any(r.kind == "claim" and r.text == 'safety claim: "rash"' for r in score.reasons)
+
+
+def test_negated_claim_is_ignored(scorer: Scorer) -> None:
+    score = scorer.score(
+        post("PureFizz: no crash, no jitters, zero regrets, love it", "en"), "PureFizz"
+    )
+    assert score.stance is Stance.POSITIVE
+    assert score.claims == ()
+
+
+@pytest.mark.parametrize(
+    ("lang", "brand", "text", "alternative"),
+    [
+        (
+            "en",
+            "AeroCurl",
+            "AeroCurl is overpriced, just get CurlMate instead #deinfluencing",
+            "CurlMate",
+        ),
+        (
+            "nl",
+            "GlowLab",
+            "stop met GlowLab kopen, die van de drogist doet hetzelfde #deinfluencing",
+            "generic",
+        ),
+        (
+            "sv",
+            "Nordlys",
+            "Nordlys är överprisat, köp second hand istället #deinfluencing",
+            "generic",
+        ),
+        ("da", "Tundra", "Tundra cup lækker, køb hellere IceKeep #deinfluencing", "IceKeep"),
+        ("en", "Tundra", "my Tundra cup leaks everywhere #deinfluencing", None),
+        (
+            "en",
+            "PureFizz",
+            "PureFizz is a waste of money, plain coffee does the job #deinfluencing",
+            "generic",
+        ),
+    ],
+)
+def test_alternative(
+    scorer: Scorer, lang: str, brand: str, text: str, alternative: str | None
+) -> None:
+    score = scorer.score(post(text, lang), brand)
+    assert score.stance is Stance.NEGATIVE
+    assert score.alternative == alternative
+    if alternative not in (None, "generic"):
+        assert any(r.text == f"recommends {alternative} instead" for r in score.reasons)
+
+
+@pytest.mark.parametrize(
+    ("followers", "views", "tier", "text"),
+    [
+        (420_000, 1000, ReachTier.LARGE, "reach: large (420k followers)"),
+        (2_000, 1_200_000, ReachTier.LARGE, "reach: large (1.2M views)"),
+        (2_000, 60_000, ReachTier.MID, "reach: mid (60k views)"),
+        (9_999, 49_999, ReachTier.SMALL, "reach: small (10k followers)"),
+        (10_000, None, ReachTier.MID, "reach: mid (10k followers)"),
+        (None, None, ReachTier.SMALL, "reach: small (followers unknown)"),
+    ],
+)
+def test_reach(
+    scorer: Scorer, followers: int | None, views: int | None, tier: ReachTier, text: str
+) -> None:
+    score = scorer.score(
+        post("GlowLab broke me out #deinfluencing", "en", followers, views), "GlowLab"
+    )
+    assert score.reach is tier
+    assert any(r.kind == "reach" and r.text == text for r in score.reasons)
+
+
+def test_reasons_name_the_language_of_the_cue(scorer: Scorer) -> None:
+    score = scorer.score(post("Zonnebloem SPF niet kopen, echt niet", "nl"), "Zonnebloem")
+    assert 'negative: "niet kopen" (nl)' in [r.text for r in score.reasons]
+
+
+@pytest.mark.parametrize(
+    ("text", "followers", "severity"),
+    [
+        ("AeroCurl is overhyped #deinfluencing", 500, Severity.LOW),  # risk 1, small
+        ("AeroCurl is overhyped #deinfluencing", 300_000, Severity.HIGH),  # risk 1, large
+        ("AeroCurl broke after a week #deinfluencing", 500, Severity.MEDIUM),  # risk 2, small
+        ("AeroCurl burned my scalp #deinfluencing", 500, Severity.HIGH),  # risk 3, small
+        ("AeroCurl burned my scalp #deinfluencing", 20_000, Severity.CRITICAL),  # risk 3, mid
+        (
+            "AeroCurl broke after a week, get CurlMate instead",
+            20_000,
+            Severity.CRITICAL,
+        ),  # 2+1, mid
+        ("does the AeroCurl work on curly hair?", 300_000, Severity.LOW),  # neutral
+        ("not de-influencing my AeroCurl", 300_000, Severity.NONE),  # positive
+    ],
+)
+def test_severity_table(scorer: Scorer, text: str, followers: int, severity: Severity) -> None:
+    assert scorer.score(post(text, "en", followers, 0), "AeroCurl").severity is severity
+
+
+def test_policy_change_changes_result() -> None:
+    text = "AeroCurl is overhyped #deinfluencing"
+    default = Scorer(BRANDS, ScoringPolicy()).score(post(text, "en", 500, 0), "AeroCurl")
+    tuned_policy = ScoringPolicy.model_validate(
+        {"claim_risk": {"hype": 3}, "reach": {"small_max_followers": 100}}
+    )
+    tuned = Scorer(BRANDS, tuned_policy).score(post(text, "en", 500, 0), "AeroCurl")
+    assert default.severity is Severity.LOW
+    assert tuned.risk == 3
+    assert tuned.reach is ReachTier.MID
+    assert tuned.severity is Severity.CRITICAL
+    assert tuned.score > default.score
+
+
+def test_score_is_deterministic_and_in_band(scorer: Scorer) -> None:
+    p = post("GlowLab gave me a chemical burn #deinfluencing", "en", 50_000, 200_000)
+    first, second = scorer.score(p, "GlowLab"), scorer.score(p, "GlowLab")
+    assert first == second
+    assert first.severity is Severity.CRITICAL
+    assert 75 <= first.score <= 100
+
+
+def test_language_detection_used_when_missing(scorer: Scorer) -> None:
+    assert detect_language("het enige wat ik niet ga deinfluencen is deze jas") == "nl"
+    score = scorer.score(post("koop geen Tundra cup, hij lekt na een week", None), "Tundra")
+    assert score.lang == "nl"
+    assert score.stance is Stance.NEGATIVE
+
+
+def test_humanize() -> None:
+    assert (humanize(911), humanize(420_000), humanize(1_200_000)) == ("911", "420k", "1.2M")
