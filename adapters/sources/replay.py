@@ -4,8 +4,9 @@ Each line is a post in the corpus format plus `created_at` (ISO 8601), in time
 order: `{id, source, lang?, text, author: {handle, followers, verified},
 metrics: {views, likes, comments, shares}, created_at, url?, hashtags?, observed_at?}`.
 Labels, when present, are ignored. A line whose `id` was seen before carries
-updated metrics for the same post; its `observed_at` says when it was re-seen. A post is released once the clock has
-reached its `created_at`, so a scaled clock compresses time.
+updated metrics for the same post; its `observed_at` says when it was re-seen.
+A line is released once the clock has reached its `observed_at` or else its
+`created_at`, so a scaled clock compresses time.
 """
 
 from __future__ import annotations
