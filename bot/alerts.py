@@ -63,11 +63,17 @@ def decide(
     update_on_rise: bool = True,
 ) -> Decision:
     """Which alert change, if any, a freshly scored mention causes."""
-    eligible = tuple(r for r in routes if r.covers(facts.brand) and facts.severity >= r.min_severity)
+    eligible = tuple(
+        r for r in routes if r.covers(facts.brand) and facts.severity >= r.min_severity
+    )
     if not eligible:
         return NOTHING
     mute = first_matching(
-        mutes, now, brand=facts.brand, source=facts.source, author=facts.author,
+        mutes,
+        now,
+        brand=facts.brand,
+        source=facts.source,
+        author=facts.author,
         severity=facts.severity,
     )
     if existing is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -39,6 +41,7 @@ __all__ = [
     "resolve_path",
     "serve",
     "show_result",
+    "stop_scheduler",
 ]
 
 AVAILABLE_PLATFORMS = ("console",)
@@ -52,7 +55,9 @@ def config_problems(config: Config) -> list[str]:
         problems.extend(option_problems(source, config.env))
     for i, route in enumerate(config.routes):
         if route.platform not in AVAILABLE_PLATFORMS:
-            problems.append(f"routes[{i}].platform: {route.platform} is not available in this build")
+            problems.append(
+                f"routes[{i}].platform: {route.platform} is not available in this build"
+            )
     return problems
 
 
@@ -67,18 +72,53 @@ class App:
     notifiers: dict[str, ChatNotifier]
     console: Console
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+    running: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def _tracked(
+        self, name: str, func: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        """A job body that never kills the scheduler and can be awaited at shutdown."""
+
+        async def job() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self.running.add(task)
+            try:
+                await func()
+            except Exception:
+                log.exception("job %s failed", name)
+            finally:
+                if task is not None:
+                    self.running.discard(task)
+
+        job.__name__ = name.replace(":", "_")
+        return job
+
+    async def drain(self) -> None:
+        """Let jobs that are mid-run finish, so nothing is cut off between claim and record."""
+        if self.running:
+            await asyncio.gather(*self.running, return_exceptions=True)
 
     def jobs(self) -> list[JobSpec]:
         specs = [
             JobSpec(
-                id=f"poll:{s.name}", func=_bound_poll(self.pipeline, s.name), interval=s.interval,
-                jitter=s.effective_jitter, misfire_grace=s.misfire_grace,
+                id=f"poll:{s.name}",
+                func=self._tracked(f"poll:{s.name}", functools.partial(self.pipeline.poll, s.name)),
+                interval=s.interval,
+                jitter=s.effective_jitter,
+                misfire_grace=s.misfire_grace,
                 first_run=self.clock.now(),
             )
             for s in self.config.sources
             if s.enabled
         ]
-        specs.append(JobSpec(id="deliver", func=self.pipeline.deliver, interval=DELIVERY_INTERVAL))
+        specs.append(
+            JobSpec(
+                id="deliver",
+                func=self._tracked("deliver", self.pipeline.deliver),
+                interval=DELIVERY_INTERVAL,
+            )
+        )
         return specs
 
     async def close(self) -> None:
@@ -90,20 +130,13 @@ class App:
         await self.db.dispose()
 
 
-def _bound_poll(pipeline: Pipeline, name: str) -> Any:
-    async def poll() -> None:
-        try:
-            await pipeline.poll(name)
-        except Exception:  # a failing job must not kill the scheduler
-            log.exception("poll of source %s failed", name)
-
-    poll.__name__ = f"poll_{name}"
-    return poll
-
-
 async def build_app(
-    config: Config, *, clock: Clock | None = None, console: Console | None = None,
-    notifiers: dict[str, ChatNotifier] | None = None, migrate: bool = True,
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    console: Console | None = None,
+    notifiers: dict[str, ChatNotifier] | None = None,
+    migrate: bool = True,
 ) -> App:
     problems = config_problems(config)
     if problems:
@@ -114,14 +147,22 @@ async def build_app(
     if migrate:
         await db.upgrade()
     context = SourceContext(
-        env=config.env, clock=clock, hashtags=list(config.tracking.hashtags), brands=list(config.brands)
+        env=config.env,
+        clock=clock,
+        hashtags=list(config.tracking.hashtags),
+        brands=list(config.brands),
     )
     sources = {s.name: build_source(s, context) for s in config.sources if s.enabled}
     chat: dict[str, ChatNotifier] = {"console": ConsoleNotifier(console)}
     chat.update(notifiers or {})
     pipeline = Pipeline(
-        config, db, clock, BrandMatcher(config.brands), Scorer(config.brands, config.policy),
-        sources, chat,
+        config,
+        db,
+        clock,
+        BrandMatcher(config.brands),
+        Scorer(config.brands, config.policy),
+        sources,
+        chat,
     )
 
     async def refresh() -> None:
@@ -145,6 +186,12 @@ async def serve(app: App) -> None:
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler, app)
         await app.close()
 
+
+async def stop_scheduler(scheduler: Any, app: App) -> None:
+    """Stop new runs, let running jobs finish, then shut down (shutdown cancels what runs)."""
+    scheduler.pause()
+    await app.drain()
+    scheduler.shutdown(wait=False)

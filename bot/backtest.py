@@ -55,7 +55,9 @@ def read_posts(path: Path) -> tuple[list[tuple[Any, Post]], list[str]]:
             if not isinstance(record, dict):
                 raise MappingError("not a JSON object")
             post = post_from_record(record)
-            released = parse_iso(record["observed_at"]) if record.get("observed_at") else post.created_at
+            released = (
+                parse_iso(record["observed_at"]) if record.get("observed_at") else post.created_at
+            )
         except (json.JSONDecodeError, MappingError, ValueError) as error:
             problems.append(f"{path}:{number}: {error}")
             continue
@@ -67,14 +69,23 @@ def read_posts(path: Path) -> tuple[list[tuple[Any, Post]], list[str]]:
 def _event_json(event: str, channel: str, card: AlertCard) -> dict[str, Any]:
     post = card.post
     return {
-        "event": event, "kind": card.kind, "alert_id": card.alert_id, "brand": card.brand,
-        "severity": card.severity.label, "score": card.score, "channel": channel,
-        "post_id": post.native_id if post else None, "source": post.source if post else None,
-        "author": post.author if post else None, "reasons": list(card.reasons),
+        "event": event,
+        "kind": card.kind,
+        "alert_id": card.alert_id,
+        "brand": card.brand,
+        "severity": card.severity.label,
+        "score": card.score,
+        "channel": channel,
+        "post_id": post.native_id if post else None,
+        "source": post.source if post else None,
+        "author": post.author if post else None,
+        "reasons": list(card.reasons),
     }
 
 
-async def run_backtest(posts_path: Path, config: Config, *, json_output: bool) -> tuple[int, list[str]]:
+async def run_backtest(
+    posts_path: Path, config: Config, *, json_output: bool
+) -> tuple[int, list[str]]:
     items, problems = read_posts(posts_path)
     lines: list[str] = [f"skipped {p}" for p in problems] if not json_output else []
     if not items:
@@ -83,7 +94,9 @@ async def run_backtest(posts_path: Path, config: Config, *, json_output: bool) -
         db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'backtest.db'}")
         await db.upgrade()
         clock = ManualClock(items[0][0])
-        ingestor = Ingestor(config, db, BrandMatcher(config.brands), Scorer(config.brands, config.policy), clock)
+        ingestor = Ingestor(
+            config, db, BrandMatcher(config.brands), Scorer(config.brands, config.policy), clock
+        )
         recorders = {p: RecordingNotifier(p) for p in ("console", "slack", "discord")}
         deliverer = Deliverer(db, dict(recorders), clock, config.alerts)
         with progress("backtest", len(items)) as bar:
@@ -101,16 +114,26 @@ async def run_backtest(posts_path: Path, config: Config, *, json_output: bool) -
         if json_output:
             lines.append(json.dumps(_event_json(event, channel, card), ensure_ascii=False))
         else:
-            post = card.post
-            lines.append(f"{event:7} #{card.alert_id:<5} {card.severity.label:8} {card.score:3} "
-                         f"{card.brand:12} {post.native_id if post else '-':14} @{post.author if post else '-'}"
-                         f"  {'; '.join(card.reasons)}")
+            line = card.post
+            lines.append(
+                f"{event:7} #{card.alert_id:<5} {card.severity.label:8} {card.score:3} "
+                f"{card.brand:12} {line.native_id if line else '-':14} "
+                f"@{line.author if line else '-'}"
+                f"  {'; '.join(card.reasons)}"
+            )
     counts = Counter(card.severity.label for card in fired.values())
-    summary = {"posts": len(items), "skipped": len(problems), "alerts": len(fired),
-               "by_severity": {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low")}}
+    by_severity = {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low")}
+    summary = {
+        "posts": len(items),
+        "skipped": len(problems),
+        "alerts": len(fired),
+        "by_severity": by_severity,
+    }
     if json_output:
         lines.append(json.dumps({"summary": summary}))
     else:
-        lines.append(f"{len(items)} posts replayed, {len(fired)} alerts: " + ", ".join(
-            f"{n} {s}" for s, n in summary["by_severity"].items()))  # type: ignore[attr-defined]
+        lines.append(
+            f"{len(items)} posts replayed, {len(fired)} alerts: "
+            + ", ".join(f"{n} {s}" for s, n in by_severity.items())
+        )
     return 0, lines

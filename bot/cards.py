@@ -11,14 +11,23 @@ from bot.views import Action, AlertCard, PostLine
 
 def post_line(post: PostRow, mention: MentionRow | None, alert_id: int | None = None) -> PostLine:
     return PostLine(
-        source=post.source, native_id=post.native_id, url=post.url, author=post.author_handle,
-        followers=post.author_followers, verified=post.author_verified, text=post.text,
+        source=post.source,
+        native_id=post.native_id,
+        url=post.url,
+        author=post.author_handle,
+        followers=post.author_followers,
+        verified=post.author_verified,
+        text=post.text,
         lang=(mention.lang if mention is not None and mention.lang else post.lang),
-        created_at=post.created_at, views=post.views, likes=post.likes,
+        created_at=post.created_at,
+        views=post.views,
+        likes=post.likes,
         severity=Severity(mention.severity) if mention else Severity.NONE,
-        score=mention.score if mention else 0, reach=mention.reach if mention else "",
+        score=mention.score if mention else 0,
+        reach=mention.reach if mention else "",
         reasons=tuple(r["text"] for r in (mention.reasons if mention else [])),
-        brand=mention.brand if mention else "", alert_id=alert_id,
+        brand=mention.brand if mention else "",
+        alert_id=alert_id,
     )
 
 
@@ -50,10 +59,18 @@ def _actions(alert: AlertRow) -> tuple[Action, ...]:
 def alert_card(alert: AlertRow, mention: MentionRow | None, post: PostRow | None) -> AlertCard:
     line = post_line(post, mention, alert.id) if post is not None else None
     return AlertCard(
-        alert_id=alert.id, kind=alert.kind, brand=alert.brand, severity=Severity(alert.severity),
-        score=alert.score, status=alert.status, title=alert.title, post=line,
+        alert_id=alert.id,
+        kind=alert.kind,
+        brand=alert.brand,
+        severity=Severity(alert.severity),
+        score=alert.score,
+        status=alert.status,
+        title=alert.title,
+        post=line,
         reasons=line.reasons if line else tuple(alert.details.get("reasons", [])),
-        history=_history(alert), actions=_actions(alert), updated_at=alert.updated_at,
+        history=_history(alert),
+        actions=_actions(alert),
+        updated_at=alert.updated_at,
     )
 
 

@@ -23,6 +23,7 @@ def severity_chart(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.dates import date2num
 
     step = bucket_size(until - since)
     buckets = max(1, int((until - since) / step) + 1)
@@ -32,14 +33,21 @@ def severity_chart(
         index = int((as_utc(at) - since) / step)
         if 0 <= index < buckets and severity in counts:
             counts[severity][index] += 1
-    xs = [since + i * step for i in range(buckets)]
+    xs = date2num([since + i * step for i in range(buckets)])  # type: ignore[no-untyped-call]
     fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
     bottom = [0] * buckets
     width = step / timedelta(days=1) * 0.9
     for severity in shown:
         colour = f"#{SEVERITY_COLOUR[severity]:06x}"
-        ax.bar(xs, counts[severity], width=width, bottom=bottom, color=colour, label=severity.label,
-               align="edge")
+        ax.bar(
+            xs,
+            counts[severity],
+            width=width,
+            bottom=bottom,
+            color=colour,
+            label=severity.label,
+            align="edge",
+        )
         bottom = [b + c for b, c in zip(bottom, counts[severity], strict=True)]
     ax.set_title(title)
     ax.set_ylabel("mentions")

@@ -22,17 +22,24 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--config", metavar="PATH", help="TOML config (default: $DEINFLUENCE_CONFIG "
-                       "or ./deinfluence.toml)")
+        p.add_argument(
+            "--config",
+            metavar="PATH",
+            help="TOML config (default: $DEINFLUENCE_CONFIG or ./deinfluence.toml)",
+        )
         return p
 
     run = with_config(sub.add_parser("run", help="run the bot: scheduler, sources, chat"))
     run.add_argument("--log-format", choices=("text", "json"), default="text")
     demo = sub.add_parser("demo", help="the whole pipeline on bundled data, no tokens needed")
     demo.add_argument("--seconds", type=float, default=20.0, help="how long the replay takes")
-    demo.add_argument("--out", type=Path, default=Path("demo-out"), help="where the db and chart go")
+    demo.add_argument(
+        "--out", type=Path, default=Path("demo-out"), help="where the db and chart go"
+    )
     demo.add_argument("--no-interactive", action="store_true", help="exit after the summary")
-    back = with_config(sub.add_parser("backtest", help="replay past posts: which alerts would fire"))
+    back = with_config(
+        sub.add_parser("backtest", help="replay past posts: which alerts would fire")
+    )
     back.add_argument("posts", type=Path, metavar="POSTS.jsonl")
     back.add_argument("--json", action="store_true", help="one JSON object per line")
     ev = sub.add_parser("eval", help="the scorer's quality on a labelled corpus")
@@ -42,12 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sub.add_parser("check-config", help="validate the config; list every problem"))
     db = with_config(sub.add_parser("db", help="database maintenance"))
     db.add_argument("action", choices=("upgrade", "current", "vacuum"))
-    cmd = with_config(sub.add_parser("command", help="run one /deinfluence command against the store"))
+    cmd = with_config(
+        sub.add_parser("command", help="run one /deinfluence command against the store")
+    )
     cmd.add_argument("text", help='e.g. "/deinfluence summary GlowLab 24h"')
     cmd.add_argument("--json", action="store_true", help="print the structured result")
     poll = with_config(sub.add_parser("poll-once", help="poll every configured source once"))
     poll.add_argument("--json", action="store_true")
-    fb = with_config(sub.add_parser("export-feedback", help="false-positive corrections as corpus lines"))
+    fb = with_config(
+        sub.add_parser("export-feedback", help="false-positive corrections as corpus lines")
+    )
     fb.add_argument("--out", type=Path, help="file to write (default: standard output)")
     return parser
 
@@ -68,22 +79,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_dispatch(args))
     except ConfigError as error:
-        where = getattr(args, "config", None) or os.environ.get("DEINFLUENCE_CONFIG") or "the config"
+        where = (
+            getattr(args, "config", None) or os.environ.get("DEINFLUENCE_CONFIG") or "the config"
+        )
         _print_problems(error.problems, str(where))
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
 
 
-async def _dispatch(args: argparse.Namespace) -> int:  # noqa: PLR0911
+async def _dispatch(args: argparse.Namespace) -> int:
     from bot import commands_cli
 
     match args.command:
         case "demo":
             from bot.demo import run_demo
 
-            return await run_demo(args.out, interactive=False if args.no_interactive else None,
-                                  seconds=args.seconds)
+            return await run_demo(
+                args.out, interactive=False if args.no_interactive else None, seconds=args.seconds
+            )
         case "eval":
             from bot.evaluation import run_eval
 

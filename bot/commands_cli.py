@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -21,10 +22,14 @@ async def check_config(config: Config) -> int:
     problems = config_problems(config)
     if problems:
         raise ConfigError(problems)
-    routes = ", ".join(f"{r.name} ({r.platform} {r.channel}, ≥{r.min_severity.label})" for r in config.routes)
-    print(f"config OK: {len(config.brands)} brands, {len(config.sources)} sources, "
-          f"{len(config.routes)} routes{': ' + routes if routes else ''}; "
-          f"store {redact_url(config.database_url)}")
+    routes = ", ".join(
+        f"{r.name} ({r.platform} {r.channel}, ≥{r.min_severity.label})" for r in config.routes
+    )
+    print(
+        f"config OK: {len(config.brands)} brands, {len(config.sources)} sources, "
+        f"{len(config.routes)} routes{': ' + routes if routes else ''}; "
+        f"store {redact_url(config.database_url)}"
+    )
     return 0
 
 
@@ -33,11 +38,17 @@ async def db(config: Config, action: str) -> int:
     try:
         if action == "upgrade":
             await database.upgrade()
-            print(f"database at revision {await database.current_revision()} (head {Database.head_revision()})")
+            print(
+                f"database at revision {await database.current_revision()} "
+                f"(head {Database.head_revision()})"
+            )
         elif action == "current":
             current = await database.current_revision()
             head = Database.head_revision()
-            print(f"current {current or 'none'}, head {head}{'' if current == head else ' (needs upgrade)'}")
+            print(
+                f"current {current or 'none'}, head {head}"
+                + ("" if current == head else " (needs upgrade)")
+            )
             return 0 if current == head else 1
         else:
             if not database.is_sqlite:
@@ -78,8 +89,12 @@ async def poll_once(config: Config, *, as_json: bool) -> int:
         print(json.dumps({"sources": [r.to_json() for r in reports], "ok": not failed}, indent=2))
     else:
         for r in reports:
-            print(f"{r.source}: fetched {r.ingest.fetched}, new {r.ingest.new}, updated {r.ingest.updated}, "
-                  f"alerts {r.ingest.alerts_created}, state {r.state}" + (f", error: {r.error}" if r.error else ""))
+            print(
+                f"{r.source}: fetched {r.ingest.fetched}, new {r.ingest.new}, "
+                f"updated {r.ingest.updated}, "
+                f"alerts {r.ingest.alerts_created}, state {r.state}"
+                + (f", error: {r.error}" if r.error else "")
+            )
     return 1 if failed else 0
 
 
@@ -101,33 +116,58 @@ async def export_feedback(config: Config, out: Path | None) -> int:
                 .where(MentionRow.wrong.is_(True))
                 .order_by(AlertRow.id)
             )
-            for mention, post, alert in rows.tuples():
-                audit = await session.scalar(select(AuditRow).where(
-                    AuditRow.action == "wrong", AuditRow.target == f"alert:{alert.id}"))
-                lines.append({
-                    "id": f"feedback-{post.source}-{post.native_id}-{mention.brand}",
-                    "source": post.source, "lang": mention.lang or post.lang or "en",
-                    "text": post.text, "brand": mention.brand,
-                    "author": {"handle": post.author_handle, "followers": post.author_followers or 0,
-                               "verified": bool(post.author_verified)},
-                    "metrics": {"views": post.views, "likes": post.likes, "comments": post.comments,
-                                "shares": post.shares},
-                    "labels": {"mentions_brand": True, "stance": "neutral", "claims": [],
-                               "alternative": None, "severity": "low"},
-                    "feedback": {"alert_id": alert.id, "by": alert.wrong_by,
-                                 "reason": mention.wrong_reason or "",
-                                 "at": audit.at.isoformat() if audit else None,
-                                 "scored": {"stance": mention.stance, "severity": mention.severity,
-                                            "claims": [c["claim"] for c in mention.claims],
-                                            "alternative": mention.alternative}},
-                })
+            for mention, post, alert in rows:
+                audit = await session.scalar(
+                    select(AuditRow).where(
+                        AuditRow.action == "wrong", AuditRow.target == f"alert:{alert.id}"
+                    )
+                )
+                lines.append(
+                    {
+                        "id": f"feedback-{post.source}-{post.native_id}-{mention.brand}",
+                        "source": post.source,
+                        "lang": mention.lang or post.lang or "en",
+                        "text": post.text,
+                        "brand": mention.brand,
+                        "author": {
+                            "handle": post.author_handle,
+                            "followers": post.author_followers or 0,
+                            "verified": bool(post.author_verified),
+                        },
+                        "metrics": {
+                            "views": post.views,
+                            "likes": post.likes,
+                            "comments": post.comments,
+                            "shares": post.shares,
+                        },
+                        "labels": {
+                            "mentions_brand": True,
+                            "stance": "neutral",
+                            "claims": [],
+                            "alternative": None,
+                            "severity": "low",
+                        },
+                        "feedback": {
+                            "alert_id": alert.id,
+                            "by": alert.wrong_by,
+                            "reason": mention.wrong_reason or "",
+                            "at": audit.at.isoformat() if audit else None,
+                            "scored": {
+                                "stance": mention.stance,
+                                "severity": mention.severity,
+                                "claims": [c["claim"] for c in mention.claims],
+                                "alternative": mention.alternative,
+                            },
+                        },
+                    }
+                )
     finally:
         await database.dispose()
     body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     if out is None:
         sys.stdout.write(body)
     else:
-        out.write_text(body, encoding="utf-8")
+        await asyncio.to_thread(out.write_text, body, encoding="utf-8")
         print(f"wrote {len(lines)} corrections to {out}", file=sys.stderr)
     return 0
 

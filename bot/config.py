@@ -81,7 +81,9 @@ def _duration_or_zero(value: object) -> object:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 DurationOrZero = Annotated[timedelta, BeforeValidator(_duration_or_zero)]
 SeverityField = Annotated[Severity, BeforeValidator(_severity)]
-NonBlank = Annotated[str, Field(min_length=1), BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+NonBlank = Annotated[
+    str, Field(min_length=1), BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)
+]
 
 
 class _Strict(BaseModel):
@@ -107,16 +109,16 @@ class BrandConfig(_Strict):
     competitors: list[CompetitorConfig] = Field(default_factory=list)
     ambiguous: list[NonBlank] = Field(
         default_factory=list,
-        description="aliases that are also common words or names: they count only with product context",
+        description="aliases that are also common words or names: need product context",
     )
     context: list[NonBlank] = Field(
-        default_factory=list, description="extra words that confirm an ambiguous alias means the brand"
+        default_factory=list, description="extra words confirming an ambiguous alias is the brand"
     )
     lookalike_context: list[NonBlank] = Field(
-        default_factory=list, description="extra words that, near an ambiguous alias, mean a look-alike"
+        default_factory=list, description="extra words meaning a look-alike near an ambiguous alias"
     )
     generic_alternatives: list[NonBlank] = Field(
-        default_factory=list, description="phrases recommending an unnamed option (e.g. 'plain coffee')"
+        default_factory=list, description="phrases naming an unnamed option (e.g. 'plain coffee')"
     )
 
     @field_validator("aliases")
@@ -135,8 +137,17 @@ class BrandConfig(_Strict):
 
 
 SourceType = Literal[
-    "replay", "mastodon", "bluesky", "reddit", "youtube", "tiktok",
-    "instagram", "x", "rss", "apify", "webhook",
+    "replay",
+    "mastodon",
+    "bluesky",
+    "reddit",
+    "youtube",
+    "tiktok",
+    "instagram",
+    "x",
+    "rss",
+    "apify",
+    "webhook",
 ]
 
 
@@ -153,7 +164,11 @@ class SourceConfig(_Strict):
 
     @property
     def effective_jitter(self) -> timedelta:
-        return self.jitter if self.jitter is not None else min(self.interval / 10, timedelta(seconds=30))
+        return (
+            self.jitter
+            if self.jitter is not None
+            else min(self.interval / 10, timedelta(seconds=30))
+        )
 
 
 class RouteConfig(_Strict):
@@ -167,7 +182,8 @@ class RouteConfig(_Strict):
         default_factory=list, description="user or group ids allowed to ack; empty: anyone"
     )
     managers: list[NonBlank] = Field(
-        default_factory=list, description="user or group ids allowed to mute/unmute/wrong; empty: anyone"
+        default_factory=list,
+        description="user or group ids allowed to mute/unmute/wrong; empty: anyone",
     )
 
     @field_validator("min_severity")
@@ -213,7 +229,8 @@ class Environment(BaseModel):
     slack_api_url: str | None = None
     discord_bot_token: Secret | None = None
     secrets: dict[str, Secret] = Field(
-        default_factory=dict, description="every other *_TOKEN/_SECRET/_KEY/_PASSWORD variable"
+        default_factory=dict,
+        description="source credentials: *_TOKEN, _SECRET, _KEY, _PASSWORD, _CLIENT_ID, _HANDLE",
     )
 
     @classmethod
@@ -228,7 +245,7 @@ class Environment(BaseModel):
         extra = {
             k: Secret(v)
             for k, v in env.items()
-            if re.search(r"(TOKEN|SECRET|KEY|PASSWORD)$", k) and v.strip()
+            if re.search(r"(TOKEN|SECRET|KEY|PASSWORD|CLIENT_ID|HANDLE)$", k) and v.strip()
         }
         return cls(
             database_url=env.get("DATABASE_URL") or None,
@@ -349,7 +366,7 @@ def parse_config(data: Mapping[str, Any], env: Environment | None = None) -> Con
 
 
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the TOML file and the environment; raise ConfigError listing every problem."""
+    """Read and validate the TOML file and the environment; ConfigError lists every problem."""
     env = Environment.from_mapping(os.environ if environ is None else environ)
     file = Path(path or env.config_path)
     try:

@@ -45,7 +45,11 @@ class DeliveryReport:
 
 class Deliverer:
     def __init__(
-        self, db: Database, notifiers: dict[str, ChatNotifier], clock: Clock, policy: AlertPolicyConfig
+        self,
+        db: Database,
+        notifiers: dict[str, ChatNotifier],
+        clock: Clock,
+        policy: AlertPolicyConfig,
     ) -> None:
         self.db = db
         self.notifiers = notifiers
@@ -86,8 +90,11 @@ class Deliverer:
                 return None
             claimed = await session.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id == delivery_id, DeliveryRow.state == row.state,
-                       DeliveryRow.attempts == row.attempts)
+                .where(
+                    DeliveryRow.id == delivery_id,
+                    DeliveryRow.state == row.state,
+                    DeliveryRow.attempts == row.attempts,
+                )
                 .values(state=alert_store.IN_FLIGHT, updated_at=self.clock.now())
             )
             if getattr(claimed, "rowcount", 1) != 1:
@@ -141,7 +148,11 @@ class Deliverer:
         permanent = isinstance(error, DeliveryError) and error.permanent
         message = str(error) or type(error).__name__
         log.warning(
-            "delivery of alert %s to %s:%s failed: %s", row.alert_id, row.platform, row.channel, message
+            "delivery of alert %s to %s:%s failed: %s",
+            row.alert_id,
+            row.platform,
+            row.channel,
+            message,
         )
         async with self.db.transaction() as session:
             fresh = await session.get(DeliveryRow, row.id)

@@ -1,4 +1,4 @@
-"""The one duration grammar used by config, commands and CLI flags: `90s`, `15m`, `1h30m`, `7d`, `2w`."""
+"""The one duration grammar for config, commands and CLI flags: `90s`, `15m`, `1h30m`, `7d`."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import (
@@ -24,7 +25,7 @@ from bot.alerts import (
 )
 from bot.cards import mention_title
 from bot.clock import Clock
-from bot.config import Config
+from bot.config import Config, RouteConfig
 from bot.models import BrandMatch, Post, Score, Severity
 from bot.mutes import Mute
 from bot.store import alerts as alert_store
@@ -56,14 +57,24 @@ class IngestReport:
     alert_ids: list[int] = field(default_factory=list)
 
     def add(self, other: IngestReport) -> None:
-        for name in ("fetched", "new", "updated", "mentions", "alerts_created", "alerts_raised",
-                     "suppressed", "skipped"):
+        for name in (
+            "fetched",
+            "new",
+            "updated",
+            "mentions",
+            "alerts_created",
+            "alerts_raised",
+            "suppressed",
+            "skipped",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.alert_ids.extend(other.alert_ids)
 
 
 class Ingestor:
-    def __init__(self, config: Config, db: Database, matcher: Matcher, scorer: Scorer, clock: Clock) -> None:
+    def __init__(
+        self, config: Config, db: Database, matcher: Matcher, scorer: Scorer, clock: Clock
+    ) -> None:
         self.config = config
         self.db = db
         self.matcher = matcher
@@ -71,8 +82,13 @@ class Ingestor:
         self.clock = clock
 
     async def ingest(
-        self, source: str, posts: Sequence[Post], cursor: Mapping[str, Any] | None = None,
-        *, skipped: int = 0, quota_left: int | None = None,
+        self,
+        source: str,
+        posts: Sequence[Post],
+        cursor: Mapping[str, Any] | None = None,
+        *,
+        skipped: int = 0,
+        quota_left: int | None = None,
     ) -> IngestReport:
         async with self.db.transaction() as session:
             report = await self._ingest(session, posts)
@@ -88,6 +104,21 @@ class Ingestor:
         report.skipped = skipped
         return report
 
+    async def ingest_once(
+        self, source: str, key: str, posts: Sequence[Post]
+    ) -> IngestReport | None:
+        """Ingest a pushed delivery exactly once: None when `key` was seen before (a replay)."""
+        async with self.db.transaction() as session:
+            now = self.clock.now()
+            if not await source_store.first_time(session, f"ingest:{source}", key, now):
+                return None
+            report = await self._ingest(session, posts)
+            health = await source_store.health_row(session, source)
+            health.posts_fetched = (health.posts_fetched or 0) + len(posts)
+            health.last_success_at = now
+            health.state = "ok"
+        return report
+
     async def _ingest(self, session: AsyncSession, posts: Sequence[Post]) -> IngestReport:
         now = self.clock.now()
         report = IngestReport(fetched=len(posts))
@@ -98,72 +129,112 @@ class Ingestor:
         if not changed:
             return report
         known = await post_store.mentions_for(session, [s.row.id for s in changed])
-        scored: list[tuple[PostRow, MentionRow]] = []
+        pairs: list[tuple[PostRow, str]] = []
+        fresh: list[tuple[PostRow, str, dict[str, Any]]] = []
         for item in changed:
             post = post_store.post_from_row(item.row)
             for match in self.matcher.match(post):
-                score = self.scorer.score(post, match.brand)
+                values = post_store.mention_values(
+                    self.scorer.score(post, match.brand), match.alias, now
+                )
                 existing = known.get((item.row.id, match.brand))
-                row = post_store.write_mention(existing, item.row, match.brand, match.alias, score, now)
                 if existing is None:
-                    session.add(row)
-                scored.append((item.row, row))
+                    fresh.append((item.row, match.brand, values))
+                else:
+                    post_store.update_mention(existing, values)
+                pairs.append((item.row, match.brand))
+        known.update(await post_store.insert_mentions(session, fresh))
+        scored = [(row, known[(row.id, brand)]) for row, brand in pairs]
         report.mentions = len(scored)
         if not scored:
             return report
-        await session.flush()
         mutes = await live_mutes(session, now)
         await self._decide_all(session, scored, mutes, report)
         return report
 
     async def _decide_all(
-        self, session: AsyncSession, scored: list[tuple[PostRow, MentionRow]], mutes: list[Mute],
+        self,
+        session: AsyncSession,
+        scored: list[tuple[PostRow, MentionRow]],
+        mutes: list[Mute],
         report: IngestReport,
     ) -> None:
         now = self.clock.now()
         keys = [mention_key(post.id, mention.brand) for post, mention in scored]
         alerts = await alert_store.alerts_by_key(session, keys)
         routes = await alert_store.routes_of(session, [a.id for a in alerts.values()])
+        fresh: dict[str, tuple[dict[str, Any], Decision]] = {}
+        deliveries: list[tuple[int, tuple[RouteConfig, ...]]] = []
         for (post, mention), key in zip(scored, keys, strict=True):
-            if mention.wrong:
+            if mention.wrong or key in fresh:
                 continue
             alert = alerts.get(key)
             existing = None
             if alert is not None:
-                existing = ExistingAlert(alert.id, alert.status, Severity(alert.severity),
-                                         frozenset(routes.get(alert.id, set())))
-            facts = MentionFacts(mention.brand, post.source, post.author_handle,
-                                 Severity(mention.severity), mention.score)
-            decision = decide(facts, existing, self.config.routes, mutes, now,
-                              update_on_rise=self.config.alerts.update_on_severity_rise)
+                existing = ExistingAlert(
+                    alert.id,
+                    alert.status,
+                    Severity(alert.severity),
+                    frozenset(routes.get(alert.id, set())),
+                )
+            facts = MentionFacts(
+                mention.brand,
+                post.source,
+                post.author_handle,
+                Severity(mention.severity),
+                mention.score,
+            )
+            decision = decide(
+                facts,
+                existing,
+                self.config.routes,
+                mutes,
+                now,
+                update_on_rise=self.config.alerts.update_on_severity_rise,
+            )
             if decision.action == "create":
-                alert = self._create(session, key, post, mention, decision)
-                await session.flush()
-                alert_store.add_deliveries(session, alert, decision.routes, now)
+                fresh[key] = (self._new_alert(key, post, mention, decision), decision)
                 report.alerts_created += 1
                 report.suppressed += decision.status == SUPPRESSED
-                report.alert_ids.append(alert.id)
             elif decision.action == "raise" and alert is not None:
                 self._raise(alert, post, mention, decision)
-                alert_store.add_deliveries(session, alert, decision.routes, now)
+                deliveries.append((alert.id, decision.routes))
                 report.alerts_raised += 1
                 report.alert_ids.append(alert.id)
+        if fresh:
+            # One executemany, then the ids back by key (ORM inserts go row by row on SQLite).
+            await session.execute(insert(AlertRow), [values for values, _ in fresh.values()])
+            created = await alert_store.alerts_by_key(session, list(fresh))
+            for key, (_, decision) in fresh.items():
+                deliveries.append((created[key].id, decision.routes))
+                report.alert_ids.append(created[key].id)
+        await alert_store.add_deliveries(session, deliveries, now)
 
-    def _create(
-        self, session: AsyncSession, key: str, post: PostRow, mention: MentionRow, decision: Decision
-    ) -> AlertRow:
+    def _new_alert(
+        self, key: str, post: PostRow, mention: MentionRow, decision: Decision
+    ) -> dict[str, Any]:
         now = self.clock.now()
         severity = Severity(mention.severity)
-        alert = AlertRow(
-            dedup_key=key, kind="mention", brand=mention.brand, mention_id=mention.id,
-            post_id=post.id, severity=int(severity), score=mention.score, status=decision.status,
-            version=1, title=mention_title(severity, mention.brand, post.author_handle, post.source),
-            muted_by=decision.muted_by, details={}, created_at=now, updated_at=now,
-        )
-        session.add(alert)
-        return alert
+        return {
+            "dedup_key": key,
+            "kind": "mention",
+            "brand": mention.brand,
+            "mention_id": mention.id,
+            "post_id": post.id,
+            "severity": int(severity),
+            "score": mention.score,
+            "status": decision.status,
+            "version": 1,
+            "title": mention_title(severity, mention.brand, post.author_handle, post.source),
+            "muted_by": decision.muted_by,
+            "details": {},
+            "created_at": now,
+            "updated_at": now,
+        }
 
-    def _raise(self, alert: AlertRow, post: PostRow, mention: MentionRow, decision: Decision) -> None:
+    def _raise(
+        self, alert: AlertRow, post: PostRow, mention: MentionRow, decision: Decision
+    ) -> None:
         now = self.clock.now()
         old = Severity(alert.severity)
         new = Severity(mention.severity)

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 from bot.config import Secret
 
-_TOKENISH = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|Bearer\s+[A-Za-z0-9._~+/=-]+)")
+_TOKENISH = re.compile(
+    r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|Bearer\s+[A-Za-z0-9._~+/=-]+)"
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -18,7 +20,9 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         super().__init__()
-        self._values = sorted({s.reveal() for s in secrets if len(s.reveal()) >= 4}, key=len, reverse=True)
+        self._values = sorted(
+            {s.reveal() for s in secrets if len(s.reveal()) >= 4}, key=len, reverse=True
+        )
 
     def redact(self, text: str) -> str:
         for value in self._values:

@@ -43,7 +43,8 @@ def may(config: Config, actor: Actor, action: str, brand: str | None) -> bool:
     if actor.platform in LOCAL_PLATFORMS:
         return True
     routes = [
-        r for r in config.routes
+        r
+        for r in config.routes
         if r.platform == actor.platform and (brand is None or r.covers(brand))
     ]
     if actor.channel is not None:

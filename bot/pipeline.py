@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Deliverer, DeliveryReport
-from bot.ingest import Ingestor, Matcher, Scorer
+from bot.ingest import Ingestor, IngestReport, Matcher, Scorer
+from bot.models import Post
 from bot.polling import Poller, PollReport
 from bot.ports import ChatNotifier, Source
 from bot.store.database import Database
@@ -13,8 +16,14 @@ from bot.store.database import Database
 
 class Pipeline:
     def __init__(
-        self, config: Config, db: Database, clock: Clock, matcher: Matcher, scorer: Scorer,
-        sources: dict[str, Source], notifiers: dict[str, ChatNotifier],
+        self,
+        config: Config,
+        db: Database,
+        clock: Clock,
+        matcher: Matcher,
+        scorer: Scorer,
+        sources: dict[str, Source],
+        notifiers: dict[str, ChatNotifier],
     ) -> None:
         self.config = config
         self.db = db
@@ -29,6 +38,13 @@ class Pipeline:
         """One scheduled poll of one source, then delivery of whatever it decided."""
         report = await self.poller.poll(self.sources[name], self._budgets.get(name, 5), force=force)
         await self.deliverer.run_once()
+        return report
+
+    async def receive(self, source: str, key: str, posts: Sequence[Post]) -> IngestReport | None:
+        """Posts pushed to us (webhook): stored once per delivery key, then delivered."""
+        report = await self.ingestor.ingest_once(source, key, posts)
+        if report is not None:
+            await self.deliverer.run_once()
         return report
 
     async def deliver(self) -> DeliveryReport:

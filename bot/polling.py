@@ -11,6 +11,7 @@ from bot.ingest import Ingestor, IngestReport
 from bot.ports import Source, SourceError
 from bot.store import sources as source_store
 from bot.store.database import Database
+from bot.store.tables import SourceHealthRow
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,16 @@ class PollReport:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "source": self.source, "pages": self.pages, "fetched": self.ingest.fetched,
-            "new": self.ingest.new, "updated": self.ingest.updated,
-            "skipped_items": self.ingest.skipped, "alerts": self.ingest.alerts_created,
-            "errors": 0 if self.error is None else 1, "error": self.error, "state": self.state,
+            "source": self.source,
+            "pages": self.pages,
+            "fetched": self.ingest.fetched,
+            "new": self.ingest.new,
+            "updated": self.ingest.updated,
+            "skipped_items": self.ingest.skipped,
+            "alerts": self.ingest.alerts_created,
+            "errors": 0 if self.error is None else 1,
+            "error": self.error,
+            "state": self.state,
         }
 
 
@@ -44,7 +51,7 @@ class Poller:
     async def poll(self, source: Source, page_budget: int, *, force: bool = False) -> PollReport:
         report = PollReport(source.name)
         async with self.db.read() as session:
-            health = await session.get(source_store.SourceHealthRow, source.name)
+            health = await session.get(SourceHealthRow, source.name)
             cursor = await source_store.get_cursor(session, source.name)
         now = self.clock.now()
         if not force and health is not None and health.backoff_until and health.backoff_until > now:
@@ -59,9 +66,14 @@ class Poller:
                 report.error, report.state = str(error), error.state
                 break
             for item in page.skipped:
-                log.warning("source %s: skipped item %s: %s", source.name, item.native_id, item.message)
+                log.warning(
+                    "source %s: skipped item %s: %s", source.name, item.native_id, item.message
+                )
             part = await self.ingestor.ingest(
-                source.name, page.posts, page.cursor, skipped=len(page.skipped),
+                source.name,
+                page.posts,
+                page.cursor,
+                skipped=len(page.skipped),
                 quota_left=page.quota_left,
             )
             report.ingest.add(part)
@@ -71,8 +83,13 @@ class Poller:
                 break
         log.info(
             "poll source=%s pages=%d fetched=%d new=%d updated=%d alerts=%d state=%s",
-            source.name, report.pages, report.ingest.fetched, report.ingest.new,
-            report.ingest.updated, report.ingest.alerts_created, report.state,
+            source.name,
+            report.pages,
+            report.ingest.fetched,
+            report.ingest.new,
+            report.ingest.updated,
+            report.ingest.alerts_created,
+            report.state,
         )
         return report
 

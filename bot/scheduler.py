@@ -33,15 +33,19 @@ def build_scheduler(jobs: list[JobSpec]) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     for job in jobs:
         jitter = int(job.jitter.total_seconds()) or None
+        # An explicit next_run_time=None would add the job paused; leave it out instead.
+        first = {"next_run_time": job.first_run} if job.first_run is not None else {}
         scheduler.add_job(
             job.func,
-            IntervalTrigger(seconds=max(job.interval.total_seconds(), 0.1), jitter=jitter, timezone="UTC"),
+            IntervalTrigger(
+                seconds=max(job.interval.total_seconds(), 0.1), jitter=jitter, timezone="UTC"
+            ),
             id=job.id,
             name=job.id,
             max_instances=1,
             coalesce=True,
             misfire_grace_time=max(1, int(job.misfire_grace.total_seconds())),
-            next_run_time=job.first_run,
             replace_existing=True,
+            **first,
         )
     return scheduler

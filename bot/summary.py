@@ -40,12 +40,12 @@ async def _mentions(
     query = (
         select(MentionRow, PostRow)
         .join(PostRow, PostRow.id == MentionRow.post_id)
-        .where(MentionRow.post_created_at >= since, MentionRow.post_created_at < until)
+        .where(MentionRow.post_created_at >= since, MentionRow.post_created_at <= until)
     )
     if brand is not None:
         query = query.where(MentionRow.brand == brand)
     rows = await session.execute(query)
-    return [(m, p) for m, p in rows.tuples()]
+    return [(m, p) for m, p in rows]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,12 @@ class SummaryResult:
 
 
 async def build_summary(
-    session: AsyncSession, brand: str | None, window: timedelta, now: datetime, *, chart: bool = True
+    session: AsyncSession,
+    brand: str | None,
+    window: timedelta,
+    now: datetime,
+    *,
+    chart: bool = True,
 ) -> SummaryResult:
     since = now - window
     pairs = await _mentions(session, brand, since, now)
@@ -69,30 +74,42 @@ async def build_summary(
     languages = Counter((m.lang or p.lang or "unknown") for m, p in pairs)
     sources = Counter(p.source for _, p in pairs)
     alert_query = select(AlertRow.status, func.count()).where(
-        AlertRow.created_at >= since, AlertRow.created_at < now
+        AlertRow.created_at >= since, AlertRow.created_at <= now
     )
     if brand is not None:
         alert_query = alert_query.where(AlertRow.brand == brand)
-    statuses = dict((await session.execute(alert_query.group_by(AlertRow.status))).tuples().all())
+    statuses = dict((await session.execute(alert_query.group_by(AlertRow.status))).all())
     muted = int(statuses.get(SUPPRESSED, 0))
     alerted = sum(int(v) for v in statuses.values())
     below = sum(1 for m, _ in pairs if m.severity > 0) - alerted
     top = sorted((p for p in pairs if p[0].severity > 0), key=_rank)[:TOP_POSTS]
     alert_ids = await _alert_ids(session, [m.id for m, _ in top])
     view = SummaryView(
-        brand=brand, window=format_duration(window), since=since, until=now, total=len(pairs),
-        by_severity=tuple(Counted(s.label, by_severity.get(s.label, 0)) for s in reversed(Severity)),
-        suppressed=max(below, 0), muted=muted, hidden_wrong=len(hidden),
+        brand=brand,
+        window=format_duration(window),
+        since=since,
+        until=now,
+        total=len(pairs),
+        by_severity=tuple(
+            Counted(s.label, by_severity.get(s.label, 0)) for s in reversed(Severity)
+        ),
+        suppressed=max(below, 0),
+        muted=muted,
+        hidden_wrong=len(hidden),
         top_posts=tuple(post_line(p, m, alert_ids.get(m.id)) for m, p in top),
-        top_claims=_counted(claims), alternatives=_counted(alternatives),
-        languages=_counted(languages), sources=_counted(sources),
+        top_claims=_counted(claims),
+        alternatives=_counted(alternatives),
+        languages=_counted(languages),
+        sources=_counted(sources),
         chart_alt=f"Mentions per {'hour' if window <= timedelta(days=3) else 'day'} by severity "
         f"for {brand or 'all brands'} over the last {format_duration(window)}",
     )
     png = None
     if chart:
         png = severity_chart(
-            [(m.post_created_at, Severity(m.severity)) for m, _ in pairs], since, now,
+            [(m.post_created_at, Severity(m.severity)) for m, _ in pairs],
+            since,
+            now,
             f"{brand or 'All brands'}: mentions by severity",
         )
     return SummaryResult(view, png, summary_text(view))
@@ -104,7 +121,7 @@ async def _alert_ids(session: AsyncSession, mention_ids: list[int]) -> dict[int,
     rows = await session.execute(
         select(AlertRow.mention_id, AlertRow.id).where(AlertRow.mention_id.in_(mention_ids))
     )
-    return {int(m): int(a) for m, a in rows.tuples() if m is not None}
+    return {int(m): int(a) for m, a in rows if m is not None}
 
 
 def summary_text(view: SummaryView) -> str:
@@ -118,7 +135,9 @@ def summary_text(view: SummaryView) -> str:
     if view.top_claims:
         lines.append("Top claims: " + ", ".join(f"{c.name} ({c.count})" for c in view.top_claims))
     if view.alternatives:
-        lines.append("Recommended instead: " + ", ".join(f"{c.name} ({c.count})" for c in view.alternatives))
+        lines.append(
+            "Recommended instead: " + ", ".join(f"{c.name} ({c.count})" for c in view.alternatives)
+        )
     if view.languages:
         lines.append("Languages: " + ", ".join(f"{c.name} ({c.count})" for c in view.languages))
     for line in view.top_posts:
@@ -127,8 +146,13 @@ def summary_text(view: SummaryView) -> str:
 
 
 async def build_drill(
-    session: AsyncSession, *, brand: str | None, alert: AlertRow | None, window: timedelta,
-    now: datetime, page: int,
+    session: AsyncSession,
+    *,
+    brand: str | None,
+    alert: AlertRow | None,
+    window: timedelta,
+    now: datetime,
+    page: int,
 ) -> DrillView:
     pairs: list[tuple[MentionRow, PostRow]]
     if alert is not None:

@@ -74,7 +74,13 @@ class AlertCard:
     post: PostLine | None
     reasons: tuple[str, ...]
     history: tuple[str, ...] = ()
-    actions: tuple[Action, ...] = (Action.ACK, Action.MUTE_1H, Action.MUTE_24H, Action.SHOW_POSTS, Action.WRONG)
+    actions: tuple[Action, ...] = (
+        Action.ACK,
+        Action.MUTE_1H,
+        Action.MUTE_24H,
+        Action.SHOW_POSTS,
+        Action.WRONG,
+    )
     updated_at: datetime | None = None
 
 
@@ -179,9 +185,7 @@ class MutesView:
     mutes: tuple[MuteLine, ...]
 
 
-View = (
-    Notice | HelpView | StatusView | BrandsView | SummaryView | DrillView | MutesView | AlertCard
-)
+View = Notice | HelpView | StatusView | BrandsView | SummaryView | DrillView | MutesView | AlertCard
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,11 @@ def alert_renderable(card: AlertCard, *, updated: bool = False) -> Panel:
     if card.post is not None:
         post = card.post
         verified = " ✓" if post.verified else ""
-        body.append(f"@{post.author}{verified} on {post.source} · reach {_reach(post)}"
-                    f" · {post.lang or '?'}\n", style="bold")
+        body.append(
+            f"@{post.author}{verified} on {post.source} · reach {_reach(post)}"
+            f" · {post.lang or '?'}\n",
+            style="bold",
+        )
         body.append("“" + _clip(post.text) + "”\n", style="italic")
     for reason in card.reasons:
         body.append(f"• {reason}\n")
@@ -75,10 +78,13 @@ def alert_renderable(card: AlertCard, *, updated: bool = False) -> Panel:
     for line in card.history:
         body.append(f"↳ {line}\n", style="green")
     if card.actions:
-        body.append("actions: " + ", ".join(f"{a.value} {card.alert_id}" for a in card.actions),
-                    style="dim")
+        body.append(
+            "actions: " + ", ".join(f"{a.value} {card.alert_id}" for a in card.actions), style="dim"
+        )
     label = "updated" if updated else "new"
-    title = Text(f"{SEVERITY_EMOJI[card.severity]} #{card.alert_id} {card.title} [{card.status}] ({label})")
+    title = Text(
+        f"{SEVERITY_EMOJI[card.severity]} #{card.alert_id} {card.title} [{card.status}] ({label})"
+    )
     return Panel(body, title=title, title_align="left", border_style=STYLE[card.severity])
 
 
@@ -104,9 +110,14 @@ def _posts_table(posts: tuple[PostLine, ...]) -> Table:
     for name in ("sev", "alert", "author", "reach", "text", "reasons"):
         table.add_column(name, overflow="fold")
     for line in posts:
-        table.add_row(Text(line.severity.label, style=STYLE[line.severity]),
-                      f"#{line.alert_id}" if line.alert_id else "", f"@{line.author} ({line.source})",
-                      _reach(line), Text(_clip(line.text, 120)), Text("; ".join(line.reasons)))
+        table.add_row(
+            Text(line.severity.label, style=STYLE[line.severity]),
+            f"#{line.alert_id}" if line.alert_id else "",
+            f"@{line.author} ({line.source})",
+            _reach(line),
+            Text(_clip(line.text, 120)),
+            Text("; ".join(line.reasons)),
+        )
     return table
 
 
@@ -122,31 +133,64 @@ def result_renderable(result: CommandResult) -> Panel | Table | Text | Group:
                 table.add_row(usage, what)
             return table
         case StatusView():
-            table = Table("source", "type", "state", "posts", "last success", "last error",
-                          title=f"status at {short_time(view.now)}")
+            table = Table(
+                "source",
+                "type",
+                "state",
+                "posts",
+                "last success",
+                "last error",
+                title=f"status at {short_time(view.now)}",
+            )
             for s in view.sources:
-                table.add_row(s.name, s.type, s.state, str(s.posts_fetched),
-                              short_time(s.last_success) if s.last_success else "—",
-                              Text(s.last_error or "—"))
+                table.add_row(
+                    s.name,
+                    s.type,
+                    s.state,
+                    str(s.posts_fetched),
+                    short_time(s.last_success) if s.last_success else "—",
+                    Text(s.last_error or "—"),
+                )
             lead = f"; leader {view.leader}" if view.leader else ""
-            return Group(table, Text(f"{view.posts} posts, {view.open_alerts} open alerts, "
-                                     f"{view.undelivered} undelivered, {view.active_mutes} active mutes{lead}"))
+            return Group(
+                table,
+                Text(
+                    f"{view.posts} posts, {view.open_alerts} open alerts, "
+                    f"{view.undelivered} undelivered, {view.active_mutes} active mutes{lead}"
+                ),
+            )
         case BrandsView():
             table = Table("brand", "aliases", "competitors", "open alerts", "mentions 24h")
             for b in view.brands:
-                table.add_row(b.name, ", ".join(b.aliases), ", ".join(b.competitors),
-                              str(b.open_alerts), str(b.mentions_24h))
+                table.add_row(
+                    b.name,
+                    ", ".join(b.aliases),
+                    ", ".join(b.competitors),
+                    str(b.open_alerts),
+                    str(b.mentions_24h),
+                )
             return table
         case SummaryView():
             return Group(Text(result.text), _posts_table(view.top_posts))
         case DrillView():
-            return Group(Text(f"{view.title} — page {view.page}/{view.pages}, {view.total} posts",
-                              style="bold"), _posts_table(view.posts))
+            return Group(
+                Text(
+                    f"{view.title} — page {view.page}/{view.pages}, {view.total} posts",
+                    style="bold",
+                ),
+                _posts_table(view.posts),
+            )
         case MutesView():
             table = Table("id", "matchers", "until", "state", "by", "reason")
             for m in view.mutes:
-                table.add_row(str(m.mute_id), m.matchers, short_time(m.ends_at), m.state,
-                              m.created_by, Text(m.reason))
+                table.add_row(
+                    str(m.mute_id),
+                    m.matchers,
+                    short_time(m.ends_at),
+                    m.state,
+                    m.created_by,
+                    Text(m.reason),
+                )
             return table
         case AlertCard():
             return alert_renderable(view)

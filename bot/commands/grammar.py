@@ -22,7 +22,10 @@ USAGE = {
     "help": ("help", "this list"),
     "status": ("status", "sources, queues, mutes and who leads"),
     "brands": ("brands", "watched brands with open alerts"),
-    "summary": ("summary [brand|all] [window] [public]", "counts, top posts, claims, competitors, chart"),
+    "summary": (
+        "summary [brand|all] [window] [public]",
+        "counts, top posts, claims, competitors, chart",
+    ),
     "drill": ("drill <alert-id|brand> [window] [page]", "the posts behind an alert or a brand"),
     "mute": (
         "mute <brand|brand=… source=… author=@… severity<=…> <duration> [reason]",
@@ -113,19 +116,20 @@ class Wrong:
     reason: str = ""
 
 
-Command = Help | Status | Brands | Summary | Drill | MuteCmd | Unmute | Mutes | Ack | Resolve | Wrong
+Command = (
+    Help | Status | Brands | Summary | Drill | MuteCmd | Unmute | Mutes | Ack | Resolve | Wrong
+)
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
-_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_TOKEN = re.compile(r'(?:[^\s"]+|"[^"]*")+')
 _ID = re.compile(r"#?[aAmM]?(\d{1,18})")
 _MATCHER = re.compile(r"(brand|source|author|severity)\s*(<=|=)\s*(.+)", re.IGNORECASE)
 
 
 def tokenize(text: str) -> list[str]:
     """Split on white space; double quotes keep a phrase together (apostrophes are text)."""
-    return [quoted if quoted is not None and quoted != "" else bare
-            for quoted, bare in _TOKEN.findall(text.translate(_QUOTES))
-            if (quoted or bare)]
+    tokens = (t.replace('"', "") for t in _TOKEN.findall(text.translate(_QUOTES)))
+    return [t for t in tokens if t]
 
 
 def parse_id(token: str, what: str, command: str) -> int:
@@ -206,7 +210,9 @@ def _drill(args: list[str]) -> Command:
     page = 1
     if rest:
         if len(rest) > 1 or not rest[0].isdigit() or int(rest[0]) < 1:
-            raise UsageError(f"unexpected {' '.join(rest)!r}: give a window like 7d and a page number", "drill")
+            raise UsageError(
+                f"unexpected {' '.join(rest)!r}: give a window like 7d and a page number", "drill"
+            )
         page = int(rest[0])
     target = args[0]
     if _ID.fullmatch(target) and (target[0].isdigit() or target[0] == "#"):
@@ -235,7 +241,9 @@ def _mute(args: list[str]) -> Command:
             else:
                 fields[key] = value
         elif "=" in token or "<" in token:
-            raise UsageError(f"unknown matcher {token!r}: use brand=, source=, author= or severity<=", "mute")
+            raise UsageError(
+                f"unknown matcher {token!r}: use brand=, source=, author= or severity<=", "mute"
+            )
         elif "brand" in fields:
             if index == len(args) - 1 or re.fullmatch(r"\d+[a-zA-Z]+", token):
                 break
@@ -252,8 +260,10 @@ def _mute(args: list[str]) -> Command:
     reason = " ".join(args[index + 1 :])[:MAX_REASON]
     author = fields.get("author")
     spec = MuteSpec(
-        brand=fields.get("brand"), source=fields.get("source"),
-        author=author.lstrip("@") if author else None, max_severity=severity,
+        brand=fields.get("brand"),
+        source=fields.get("source"),
+        author=author.lstrip("@") if author else None,
+        max_severity=severity,
     )
     if spec.is_empty():
         raise UsageError("mute needs at least one matcher, e.g. a brand", "mute")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import RouteConfig
@@ -22,7 +22,9 @@ UNDELIVERED_STATES = (PENDING, IN_FLIGHT, FAILED, PARKED)
 async def alerts_by_key(session: AsyncSession, keys: Sequence[str]) -> dict[str, AlertRow]:
     found: dict[str, AlertRow] = {}
     for start in range(0, len(keys), 500):
-        rows = await session.scalars(select(AlertRow).where(AlertRow.dedup_key.in_(keys[start : start + 500])))
+        rows = await session.scalars(
+            select(AlertRow).where(AlertRow.dedup_key.in_(keys[start : start + 500]))
+        )
         found.update({r.dedup_key: r for r in rows})
     return found
 
@@ -39,15 +41,28 @@ async def routes_of(session: AsyncSession, alert_ids: Sequence[int]) -> dict[int
     return out
 
 
-def add_deliveries(
-    session: AsyncSession, alert: AlertRow, routes: Sequence[RouteConfig], now: datetime
+async def add_deliveries(
+    session: AsyncSession, items: Sequence[tuple[int, Sequence[RouteConfig]]], now: datetime
 ) -> None:
-    for route in routes:
-        session.add(DeliveryRow(
-            alert_id=alert.id, route=route.name, platform=route.platform, channel=route.channel,
-            mention=route.oncall, state=PENDING, delivered_version=0, attempts=0,
-            next_attempt_at=now, updated_at=now,
-        ))
+    """Queue (alert id, routes) in the outbox with one executemany."""
+    rows = [
+        {
+            "alert_id": alert_id,
+            "route": route.name,
+            "platform": route.platform,
+            "channel": route.channel,
+            "mention": route.oncall,
+            "state": PENDING,
+            "delivered_version": 0,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "updated_at": now,
+        }
+        for alert_id, routes in items
+        for route in routes
+    ]
+    if rows:
+        await session.execute(insert(DeliveryRow), rows)
 
 
 def bump(alert: AlertRow, now: datetime) -> None:
@@ -61,11 +76,15 @@ async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 100)
     query = (
         select(DeliveryRow.id)
         .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
-        .where(or_(
-            (DeliveryRow.state.in_((PENDING, FAILED, PARKED))) & (DeliveryRow.next_attempt_at <= now),
-            (DeliveryRow.state == DELIVERED) & (DeliveryRow.delivered_version < AlertRow.version)
-            & (DeliveryRow.next_attempt_at <= now),
-        ))
+        .where(
+            or_(
+                (DeliveryRow.state.in_((PENDING, FAILED, PARKED)))
+                & (DeliveryRow.next_attempt_at <= now),
+                (DeliveryRow.state == DELIVERED)
+                & (DeliveryRow.delivered_version < AlertRow.version)
+                & (DeliveryRow.next_attempt_at <= now),
+            )
+        )
         .order_by(DeliveryRow.id)
         .limit(limit)
     )
@@ -76,7 +95,9 @@ async def in_flight(session: AsyncSession) -> list[int]:
     return list(await session.scalars(select(DeliveryRow.id).where(DeliveryRow.state == IN_FLIGHT)))
 
 
-async def load_alert(session: AsyncSession, alert_id: int) -> tuple[AlertRow, MentionRow | None, PostRow | None] | None:
+async def load_alert(
+    session: AsyncSession, alert_id: int
+) -> tuple[AlertRow, MentionRow | None, PostRow | None] | None:
     alert = await session.get(AlertRow, alert_id)
     if alert is None:
         return None
@@ -90,6 +111,11 @@ async def deliveries_of(session: AsyncSession, alert_id: int) -> list[DeliveryRo
 
 
 async def count_undelivered(session: AsyncSession) -> int:
-    return int(await session.scalar(
-        select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state.in_(UNDELIVERED_STATES))
-    ) or 0)
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(DeliveryRow)
+            .where(DeliveryRow.state.in_(UNDELIVERED_STATES))
+        )
+        or 0
+    )

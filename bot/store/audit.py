@@ -11,8 +11,15 @@ from bot.store.tables import AuditRow
 
 
 def record(
-    session: AsyncSession, *, at: datetime, actor: str, platform: str, action: str, target: str,
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    platform: str,
+    action: str,
+    target: str,
     **detail: Any,
 ) -> None:
-    session.add(AuditRow(at=at, actor=actor, platform=platform, action=action, target=target,
-                         detail=detail))
+    session.add(
+        AuditRow(at=at, actor=actor, platform=platform, action=action, target=target, detail=detail)
+    )

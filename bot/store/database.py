@@ -13,7 +13,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,7 +39,7 @@ def redact_url(url: str) -> str:
 class Database:
     """Owns the engine; hands out sessions and transactions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, search_path: str | None = None) -> None:
         parsed = make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -43,6 +48,8 @@ class Database:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         if not self.is_sqlite:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+            if search_path:  # a schema of its own (tests, several deployments in one database)
+                kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

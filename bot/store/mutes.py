@@ -14,10 +14,14 @@ from bot.store.tables import MuteRow
 
 def mute_from_row(row: MuteRow) -> Mute:
     spec = MuteSpec(
-        brand=row.brand, source=row.source, author=row.author,
+        brand=row.brand,
+        source=row.source,
+        author=row.author,
         max_severity=Severity(row.max_severity) if row.max_severity is not None else None,
     )
-    return Mute(row.id, spec, row.starts_at, row.ends_at, row.created_by, row.reason, row.unmuted_at)
+    return Mute(
+        row.id, spec, row.starts_at, row.ends_at, row.created_by, row.reason, row.unmuted_at
+    )
 
 
 async def live_mutes(session: AsyncSession, now: datetime) -> list[Mute]:
@@ -38,13 +42,24 @@ async def recent_mutes(session: AsyncSession, now: datetime, limit: int = 50) ->
 
 
 def add_mute(
-    session: AsyncSession, spec: MuteSpec, *, starts_at: datetime, ends_at: datetime,
-    created_by: str, reason: str, now: datetime,
+    session: AsyncSession,
+    spec: MuteSpec,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    created_by: str,
+    reason: str,
+    now: datetime,
 ) -> MuteRow:
     row = MuteRow(
-        brand=spec.brand, source=spec.source, author=spec.author,
+        brand=spec.brand,
+        source=spec.source,
+        author=spec.author,
         max_severity=int(spec.max_severity) if spec.max_severity is not None else None,
-        starts_at=starts_at, ends_at=ends_at, created_by=created_by, reason=reason,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=created_by,
+        reason=reason,
         created_at=now,
     )
     session.add(row)
