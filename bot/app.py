@@ -10,13 +10,19 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from adapters.chat.console import ConsoleNotifier, repl, show_result
+from adapters.chat.discord import DiscordRuntime, build_discord, check_discord_env, force_sync
+from adapters.chat.slack import SlackRuntime, build_slack, check_slack_env
+from adapters.chat.slack.runtime import check_slack_routes
+from adapters.http_server import HttpServer
 from adapters.sources.registry import SourceContext, build_source, option_problems
 from adapters.sources.replay import ReplaySource, post_from_record, resolve_path
+from adapters.sources.webhook import ingest_routes, webhook_configs
 from bot.clock import Clock, SystemClock
 from bot.commands.service import CommandService
 from bot.config import Config, ConfigError
@@ -36,6 +42,7 @@ __all__ = [
     "ReplaySource",
     "build_app",
     "config_problems",
+    "force_discord_sync",
     "post_from_record",
     "repl",
     "resolve_path",
@@ -44,8 +51,19 @@ __all__ = [
     "stop_scheduler",
 ]
 
-AVAILABLE_PLATFORMS = ("console",)
 DELIVERY_INTERVAL = timedelta(seconds=30)
+
+
+def wants_slack(config: Config) -> bool:
+    return config.env.slack_bot_token is not None or any(
+        r.platform == "slack" for r in config.routes
+    )
+
+
+def wants_discord(config: Config) -> bool:
+    return config.env.discord_bot_token is not None or any(
+        r.platform == "discord" for r in config.routes
+    )
 
 
 def config_problems(config: Config) -> list[str]:
@@ -53,11 +71,11 @@ def config_problems(config: Config) -> list[str]:
     problems: list[str] = []
     for source in config.sources:
         problems.extend(option_problems(source, config.env))
-    for i, route in enumerate(config.routes):
-        if route.platform not in AVAILABLE_PLATFORMS:
-            problems.append(
-                f"routes[{i}].platform: {route.platform} is not available in this build"
-            )
+    if wants_slack(config):
+        problems.extend(check_slack_env(config.env))
+        problems.extend(check_slack_routes(config))
+    if wants_discord(config):
+        problems.extend(check_discord_env(config.env, config))
     return problems
 
 
@@ -71,6 +89,8 @@ class App:
     sources: dict[str, Source]
     notifiers: dict[str, ChatNotifier]
     console: Console
+    slack: SlackRuntime | None = None
+    discord: DiscordRuntime | None = None
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     running: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -110,7 +130,7 @@ class App:
                 first_run=self.clock.now(),
             )
             for s in self.config.sources
-            if s.enabled
+            if s.enabled and not getattr(self.sources.get(s.name), "pushed", False)
         ]
         specs.append(
             JobSpec(
@@ -137,7 +157,9 @@ async def build_app(
     console: Console | None = None,
     notifiers: dict[str, ChatNotifier] | None = None,
     migrate: bool = True,
+    chat_platforms: bool = False,
 ) -> App:
+    """Wire everything; `chat_platforms` builds the Slack and Discord runtimes (for `run`)."""
     problems = config_problems(config)
     if problems:
         raise ConfigError(problems)
@@ -169,24 +191,64 @@ async def build_app(
         await pipeline.deliver()
 
     service = CommandService(config, db, clock, on_change=refresh)
-    return App(config, db, clock, pipeline, service, sources, chat, console)
+    app = App(config, db, clock, pipeline, service, sources, chat, console)
+    if chat_platforms and wants_slack(config):
+        app.slack = build_slack(config, service, client_base_url=config.env.slack_api_url)
+        chat["slack"] = app.slack.notifier  # the deliverer holds this same dict
+    if chat_platforms and wants_discord(config):
+        app.discord = build_discord(
+            config,
+            service,
+            dev_guild_id=config.env.discord_dev_guild_id,
+            sync_state_path=Path(config.env.discord_sync_state)
+            if config.env.discord_sync_state
+            else None,
+        )
+        chat["discord"] = app.discord.notifier
+    return app
 
 
-async def serve(app: App) -> None:
-    """Run the scheduler until SIGINT/SIGTERM; settle in-flight deliveries first."""
-    await app.pipeline.deliverer.recover()
-    scheduler = build_scheduler(app.jobs())
-    stop = asyncio.Event()
+def http_server(app: App) -> HttpServer:
+    """Health, Slack HTTP mode and inbound webhooks on the bot's own port."""
+    env = app.config.env
+    server = HttpServer(env.http_host, env.http_port)
+    hooks = webhook_configs(app.config.sources, env)
+    if hooks:
+        server.add_routes(ingest_routes(hooks, app.pipeline.receive, app.clock))
+    return server
+
+
+async def serve(app: App, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`): chat connections, HTTP server, scheduler."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    server = http_server(app)
+    if app.slack is not None:
+        await app.slack.start(server)  # mounts POST /slack/events in HTTP mode
+    await server.start()
+    if app.discord is not None:
+        await app.discord.start()  # logged in before recovery: find_posted needs it
+    await app.pipeline.deliverer.recover()
+    scheduler = build_scheduler(app.jobs())
     scheduler.start()
-    log.info("deinfluence running: %d sources, %d routes", len(app.sources), len(app.config.routes))
+    log.info(
+        "deinfluence running: %d sources, %d routes, http on %s",
+        len(app.sources),
+        len(app.config.routes),
+        server.url,
+    )
     try:
         await stop.wait()
     finally:
         await stop_scheduler(scheduler, app)
+        if app.slack is not None:
+            await app.slack.stop()
+        if app.discord is not None:
+            await app.discord.stop()
+        await server.stop()
         await app.close()
 
 
@@ -195,3 +257,13 @@ async def stop_scheduler(scheduler: Any, app: App) -> None:
     scheduler.pause()
     await app.drain()
     scheduler.shutdown(wait=False)
+
+
+async def force_discord_sync(config: Config, guild: int | None) -> int:
+    """`deinfluence discord-sync`: sync the command definitions whatever the stored hash says."""
+    state = config.env.discord_sync_state
+    return await force_sync(
+        config,
+        dev_guild_id=guild or config.env.discord_dev_guild_id,
+        sync_state_path=Path(state) if state else None,
+    )

@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--json", action="store_true", help="print the structured result")
     poll = with_config(sub.add_parser("poll-once", help="poll every configured source once"))
     poll.add_argument("--json", action="store_true")
+    ds = with_config(sub.add_parser("discord-sync", help="push /deinfluence to Discord now"))
+    ds.add_argument("--guild", type=int, help="sync to this guild only (development)")
     fb = with_config(
         sub.add_parser("export-feedback", help="false-positive corrections as corpus lines")
     )
@@ -120,6 +122,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await commands_cli.poll_once(_load(args), as_json=args.json)
         case "export-feedback":
             return await commands_cli.export_feedback(_load(args), args.out)
+        case "discord-sync":
+            return await commands_cli.discord_sync(_load(args), args.guild)
         case "run":
             return await commands_cli.run(_load(args), args.log_format)
     print(json.dumps({"error": f"unknown command {args.command}"}), file=sys.stderr)

@@ -174,6 +174,15 @@ async def export_feedback(config: Config, out: Path | None) -> int:
 
 async def run(config: Config, log_format: str) -> int:
     setup_logging(config.env.log_level, log_format, config.env.secrets.values())
-    app = await build_app(config)
+    app = await build_app(config, chat_platforms=True)
     await serve(app)
+    return 0
+
+
+async def discord_sync(config: Config, guild: int | None) -> int:
+    """Push the /deinfluence definitions to Discord now, changed or not."""
+    from bot.app import force_discord_sync
+
+    count = await force_discord_sync(config, guild)
+    print(f"synced {count} command(s) to {'guild ' + str(guild) if guild else 'all guilds'}")
     return 0

@@ -228,6 +228,8 @@ class Environment(BaseModel):
     slack_signing_secret: Secret | None = None
     slack_api_url: str | None = None
     discord_bot_token: Secret | None = None
+    discord_dev_guild_id: int | None = None
+    discord_sync_state: str | None = None
     secrets: dict[str, Secret] = Field(
         default_factory=dict,
         description="source credentials: *_TOKEN, _SECRET, _KEY, _PASSWORD, _CLIENT_ID, _HANDLE",
@@ -242,6 +244,9 @@ class Environment(BaseModel):
         port_text = env.get("DEINFLUENCE_HTTP_PORT", "8080").strip() or "8080"
         if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
             raise ConfigError([f"DEINFLUENCE_HTTP_PORT: not a port number: {port_text!r}"])
+        guild = env.get("DISCORD_DEV_GUILD_ID", "").strip()
+        if guild and not guild.isdigit():
+            raise ConfigError([f"DISCORD_DEV_GUILD_ID: not a Discord guild id: {guild!r}"])
         extra = {
             k: Secret(v)
             for k, v in env.items()
@@ -258,6 +263,8 @@ class Environment(BaseModel):
             slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
             slack_api_url=env.get("SLACK_API_URL") or None,
             discord_bot_token=secret("DISCORD_BOT_TOKEN"),
+            discord_dev_guild_id=int(guild) if guild else None,
+            discord_sync_state=env.get("DISCORD_SYNC_STATE") or None,
             secrets=extra,
         )
 

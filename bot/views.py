@@ -119,6 +119,7 @@ class StatusView:
     undelivered: int
     active_mutes: int
     leader: str | None = None
+    delivery_problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

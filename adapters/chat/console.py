@@ -152,8 +152,10 @@ def result_renderable(result: CommandResult) -> Panel | Table | Text | Group:
                     Text(s.last_error or "—"),
                 )
             lead = f"; leader {view.leader}" if view.leader else ""
+            problems = [Text(f"⚠ {p}", style="red") for p in view.delivery_problems]
             return Group(
                 table,
+                *problems,
                 Text(
                     f"{view.posts} posts, {view.open_alerts} open alerts, "
                     f"{view.undelivered} undelivered, {view.active_mutes} active mutes{lead}"

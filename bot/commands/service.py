@@ -210,6 +210,7 @@ class CommandService:
                 session, select(func.count()).select_from(AlertRow).where(AlertRow.status == OPEN)
             )
             undelivered = await alert_store.count_undelivered(session)
+            problems = await alert_store.delivery_problems(session)
             active = await _count(
                 session,
                 select(func.count())
@@ -245,6 +246,7 @@ class CommandService:
             undelivered=undelivered,
             active_mutes=active,
             leader=leader,
+            delivery_problems=tuple(problems),
         )
         text = "\n".join(
             [
@@ -256,6 +258,7 @@ class CommandService:
                 + (f", last error: {s.last_error}" if s.last_error else "")
                 for s in sources
             ]
+            + [f"! {problem}" for problem in problems]
         )
         return CommandResult(ok=True, text=text, view=view)
 

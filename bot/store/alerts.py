@@ -110,6 +110,27 @@ async def deliveries_of(session: AsyncSession, alert_id: int) -> list[DeliveryRo
     return list(await session.scalars(select(DeliveryRow).where(DeliveryRow.alert_id == alert_id)))
 
 
+async def delivery_problems(session: AsyncSession, limit: int = 10) -> list[str]:
+    """Why alerts are stuck, one line per (platform, channel, error): `not_in_channel` and co."""
+    rows = await session.execute(
+        select(
+            DeliveryRow.platform,
+            DeliveryRow.channel,
+            DeliveryRow.last_error,
+            func.count(),
+            func.max(DeliveryRow.next_attempt_at),
+        )
+        .where(DeliveryRow.state.in_((FAILED, PARKED)), DeliveryRow.last_error.is_not(None))
+        .group_by(DeliveryRow.platform, DeliveryRow.channel, DeliveryRow.last_error)
+        .order_by(func.count().desc())
+        .limit(limit)
+    )
+    return [
+        f"{platform} {channel}: {count} alert(s) undelivered: {error} (retrying)"
+        for platform, channel, error, count, _ in rows
+    ]
+
+
 async def count_undelivered(session: AsyncSession) -> int:
     return int(
         await session.scalar(

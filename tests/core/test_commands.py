@@ -251,3 +251,22 @@ async def test_unexpected_error_becomes_an_error_id(
     monkeypatch.setattr(service, "_status", boom)
     result = await service.run_text("status", STRANGER)
     assert not result.ok and "error id" in result.text and "exploded" not in result.text
+
+
+async def test_status_names_why_alerts_are_undelivered(db: Database, clock: ManualClock) -> None:
+    from bot.ports import DeliveryError
+
+    chat = RecordingChat(
+        platform="slack", fail_with=DeliveryError("not_in_channel", permanent=True)
+    )
+    cfg = config(ROUTES)
+    pipe = pipeline(cfg, db, clock, chat)
+    await pipe.ingestor.ingest("src", [post("p1", RASH, followers=500)])
+    await pipe.deliver()
+    status = await CommandService(cfg, db, clock).run_text("status", STRANGER)
+    assert isinstance(status.view, StatusView)
+    assert status.view.undelivered == 1
+    assert status.view.delivery_problems == (
+        "slack C1: 1 alert(s) undelivered: not_in_channel (retrying)",
+    )
+    assert "not_in_channel" in status.text

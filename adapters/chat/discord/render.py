@@ -183,6 +183,9 @@ def status_embed(view: StatusView) -> discord.Embed:
         )
     if not view.sources:
         embed.add_field(name="Sources", value="No sources configured.", inline=False)
+    if view.delivery_problems:
+        problems = "\n".join(safe(p, 300) for p in view.delivery_problems)
+        embed.add_field(name="Delivery problems", value=safe(problems, 1000), inline=False)
     return fit_embed(embed)
 
 

@@ -93,6 +93,8 @@ def render_status(view: StatusView) -> SlackMessage:
             line += f", quota left {s.quota_left}"
         lines.append(line)
     blocks += sections(lines or ["No sources configured."])
+    if view.delivery_problems:
+        blocks += sections([f"⚠️ {escape(p)}" for p in view.delivery_problems])
     text = (
         f"{view.posts} posts, {view.open_alerts} open alerts, {view.undelivered} undelivered, "
         f"{view.active_mutes} active mutes"
