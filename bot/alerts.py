@@ -17,6 +17,8 @@ OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 SUPPRESSED = "suppressed"
+ESCALATED = "escalated"
+GROUPED = "grouped"  # a post folded into another alert by the same creator
 
 
 def mention_key(post_id: int, brand: str) -> str:

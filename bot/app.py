@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 DELIVERY_INTERVAL = timedelta(seconds=30)
+ONCALL_INTERVAL = timedelta(seconds=20)
 
 
 def wants_slack(config: Config) -> bool:
@@ -137,6 +138,13 @@ class App:
                 id="deliver",
                 func=self._tracked("deliver", self.pipeline.deliver),
                 interval=DELIVERY_INTERVAL,
+            )
+        )
+        specs.append(
+            JobSpec(
+                id="oncall",
+                func=self._tracked("oncall", self.pipeline.tick),
+                interval=ONCALL_INTERVAL,
             )
         )
         return specs

@@ -34,10 +34,22 @@ class RecordingNotifier:
 
     platform: str
     events: list[tuple[str, str, AlertCard]] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)
 
-    async def post(self, channel: str, card: AlertCard, *, mention: str | None) -> MessageRef:
+    async def post(
+        self,
+        channel: str,
+        card: AlertCard,
+        *,
+        mention: str | None,
+        thread: MessageRef | None = None,
+    ) -> MessageRef:
         self.events.append(("fired", channel, card))
         return MessageRef(self.platform, channel, str(len(self.events)))
+
+    async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
+        self.notices.append((ref.channel, text))
+        return MessageRef(self.platform, ref.channel, f"n{len(self.notices)}", ref.message_id)
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None:
         self.events.append(("updated", ref.channel, card))

@@ -9,9 +9,10 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -171,6 +172,18 @@ class SourceConfig(_Strict):
         )
 
 
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """`22:00-07:00` → (22:00, 07:00); the window may wrap past midnight."""
+    try:
+        start_text, end_text = (part.strip() for part in text.split("-"))
+        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    except ValueError:
+        raise ValueError(f"quiet hours must look like 22:00-07:00, not {text!r}") from None
+    if start == end:
+        raise ValueError("quiet hours must not start and end at the same time")
+    return start, end
+
+
 class RouteConfig(_Strict):
     name: NonBlank
     platform: Literal["console", "slack", "discord"]
@@ -185,6 +198,74 @@ class RouteConfig(_Strict):
         default_factory=list,
         description="user or group ids allowed to mute/unmute/wrong; empty: anyone",
     )
+    viewers: list[NonBlank] = Field(
+        default_factory=list,
+        description="ids allowed to see summaries, drill-downs and status; empty: anyone",
+    )
+    ack_timeout: Duration = Field(
+        timedelta(minutes=15), description="escalate a spike nobody acknowledged after this"
+    )
+    escalation_rounds: int = Field(2, ge=0, le=10, description="re-notifications before giving up")
+    escalation: str | None = Field(
+        None, description="who is mentioned from the second round on (user, group or role id)"
+    )
+    ack_expiry: Duration = Field(
+        timedelta(hours=4), description="an ack lapses after this while the spike goes on"
+    )
+    resolve_after: Duration = Field(
+        timedelta(minutes=30), description="a spike resolves after this long under its threshold"
+    )
+    timezone: str = Field("UTC", description="IANA zone for digests and quiet hours")
+    digest: str | None = Field(
+        "0 9 * * *", description="cron (in `timezone`) for the summary digest; empty to turn off"
+    )
+    quiet_hours: str | None = Field(
+        None,
+        description='e.g. "22:00-07:00": non-critical alerts are held, then sent as one digest',
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Amsterdam)"
+            ) from None
+        return value
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _cron(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value.strip())
+            except ValueError as error:
+                raise ValueError(f"not a cron expression ({error}): {value!r}") from None
+            return value.strip()
+        return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            parse_quiet_hours(value)
+            return value.strip()
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def quiet_window(self) -> tuple[time, time] | None:
+        return parse_quiet_hours(self.quiet_hours) if self.quiet_hours else None
 
     @field_validator("min_severity")
     @classmethod
@@ -199,6 +280,13 @@ class RouteConfig(_Strict):
 
 class AlertPolicyConfig(_Strict):
     update_on_severity_rise: bool = True
+    group_window: Duration = Field(
+        timedelta(hours=6), description="posts by one creator within this become one alert"
+    )
+    inhibit_below: SeverityField = Field(
+        Severity.CRITICAL,
+        description="while a brand has an open spike, post alerts below this go to its thread",
+    )
     delivery_attempts: int = Field(
         20, ge=1, le=1000, description="tries per alert before it is parked as undeliverable"
     )

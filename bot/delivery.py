@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import alert_card
 from bot.clock import Clock
@@ -29,11 +30,37 @@ from bot.views import AlertCard
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+NOTICE_WAIT = timedelta(seconds=15)
 
 
 @runtime_checkable
 class FindsPosted(Protocol):
     async def find_posted(self, channel: str, alert_id: int) -> MessageRef | None: ...
+
+
+@dataclass(frozen=True)
+class Claim:
+    row: DeliveryRow
+    card: AlertCard
+    version: int
+    parent: MessageRef | None  # the message a notice replies to, or a held alert's thread
+
+
+async def _message_of(session: AsyncSession, alert_id: int | None, route: str) -> MessageRef | None:
+    """Where an alert's message went on `route`, once it has been posted."""
+    if alert_id is None:
+        return None
+    row = await session.scalar(
+        select(DeliveryRow).where(
+            DeliveryRow.alert_id == alert_id,
+            DeliveryRow.route == route,
+            DeliveryRow.kind == "message",
+            DeliveryRow.message_id.is_not(None),
+        )
+    )
+    if row is None or row.message_id is None:
+        return None
+    return MessageRef(row.platform, row.channel, row.message_id, row.thread_id)
 
 
 @dataclass
@@ -83,7 +110,7 @@ class Deliverer:
             await self._deliver(delivery_id, report)
         return report
 
-    async def _claim(self, delivery_id: int) -> tuple[DeliveryRow, AlertCard, int] | None:
+    async def _claim(self, delivery_id: int) -> Claim | None:
         async with self.db.transaction() as session:
             row = await session.get(DeliveryRow, delivery_id)
             if row is None or row.state == alert_store.IN_FLIGHT:
@@ -103,22 +130,41 @@ class Deliverer:
             if loaded is None:
                 return None
             alert, mention, post = loaded
-            return row, alert_card(alert, mention, post), alert.version
+            parent = None
+            if row.kind != "message" or (row.thread_alert_id and not row.message_id):
+                parent_alert = alert.id if row.kind != "message" else row.thread_alert_id
+                parent = await _message_of(session, parent_alert, row.route)
+            return Claim(row, alert_card(alert, mention, post), alert.version, parent)
+
+    async def _release(self, row: DeliveryRow, wait: timedelta) -> None:
+        """Give a claimed delivery back untried (its parent message is not out yet)."""
+        async with self.db.transaction() as session:
+            fresh = await session.get(DeliveryRow, row.id)
+            if fresh is not None:
+                fresh.state = row.state
+                fresh.next_attempt_at = self.clock.now() + wait
 
     async def _deliver(self, delivery_id: int, report: DeliveryReport) -> None:
         claimed = await self._claim(delivery_id)
         if claimed is None:
             return
-        row, card, version = claimed
+        row, card, version, parent = claimed.row, claimed.card, claimed.version, claimed.parent
         notifier = self.notifiers.get(row.platform)
+        if row.kind != "message" and parent is None:
+            await self._release(row, NOTICE_WAIT)  # a notice waits for the alert's message
+            return
         try:
             if notifier is None:
                 raise DeliveryError(f"no {row.platform} connection is configured", permanent=True)
-            if row.message_id:
+            if row.kind != "message" and parent is not None:
+                ref = await notifier.reply(parent, row.note or "", mention=row.mention)
+            elif row.message_id:
                 await notifier.update(
                     MessageRef(row.platform, row.channel, row.message_id, row.thread_id), card
                 )
                 ref = None
+            elif parent is not None:  # held under an open spike: in its thread, no ping
+                ref = await notifier.post(row.channel, card, mention=None, thread=parent)
             else:
                 ref = await notifier.post(row.channel, card, mention=row.mention)
         except Exception as error:  # any failure keeps the alert for a retry

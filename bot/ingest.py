@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import (
+    GROUPED,
     OPEN,
     SUPPRESSED,
     Decision,
@@ -25,7 +27,8 @@ from bot.alerts import (
 )
 from bot.cards import mention_title
 from bot.clock import Clock
-from bot.config import Config, RouteConfig
+from bot.config import Config
+from bot.grouping import Creator, Placement, creator_of, grouped_values
 from bot.models import BrandMatch, Post, Score, Severity
 from bot.mutes import Mute
 from bot.store import alerts as alert_store
@@ -52,8 +55,10 @@ class IngestReport:
     mentions: int = 0
     alerts_created: int = 0
     alerts_raised: int = 0
+    alerts_grouped: int = 0
     suppressed: int = 0
     skipped: int = 0
+    quiet: int = 0  # history posts scored but given no new alert (see ingest_history)
     alert_ids: list[int] = field(default_factory=list)
 
     def add(self, other: IngestReport) -> None:
@@ -64,8 +69,10 @@ class IngestReport:
             "mentions",
             "alerts_created",
             "alerts_raised",
+            "alerts_grouped",
             "suppressed",
             "skipped",
+            "quiet",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.alert_ids.extend(other.alert_ids)
@@ -104,6 +111,29 @@ class Ingestor:
         report.skipped = skipped
         return report
 
+    async def ingest_history(
+        self,
+        key: str,
+        posts: Sequence[Post],
+        cursor: Mapping[str, Any],
+        *,
+        alert_after: datetime | None,
+        skipped: int = 0,
+    ) -> IngestReport:
+        """A backfilled page and the walk's cursor (stored under `key`) in ONE transaction.
+
+        The live cursor and the source's health are left alone, so a backfill can
+        neither move the poller nor hide its errors. Mentions are scored as usual;
+        posts created before `alert_after` open no new alert (history feeds
+        baselines and summaries, it should not page people about last week).
+        `alert_after=None` lets every post alert.
+        """
+        async with self.db.transaction() as session:
+            report = await self._ingest(session, posts, alert_after=alert_after)
+            await source_store.save_cursor(session, key, cursor, self.clock.now())
+        report.skipped = skipped
+        return report
+
     async def ingest_once(
         self, source: str, key: str, posts: Sequence[Post]
     ) -> IngestReport | None:
@@ -119,7 +149,13 @@ class Ingestor:
             health.state = "ok"
         return report
 
-    async def _ingest(self, session: AsyncSession, posts: Sequence[Post]) -> IngestReport:
+    async def _ingest(
+        self,
+        session: AsyncSession,
+        posts: Sequence[Post],
+        *,
+        alert_after: datetime | None = None,
+    ) -> IngestReport:
         now = self.clock.now()
         report = IngestReport(fetched=len(posts))
         stored = await post_store.upsert_posts(session, posts, now)
@@ -149,7 +185,7 @@ class Ingestor:
         if not scored:
             return report
         mutes = await live_mutes(session, now)
-        await self._decide_all(session, scored, mutes, report)
+        await self._decide_all(session, scored, mutes, report, alert_after)
         return report
 
     async def _decide_all(
@@ -158,13 +194,18 @@ class Ingestor:
         scored: list[tuple[PostRow, MentionRow]],
         mutes: list[Mute],
         report: IngestReport,
+        alert_after: datetime | None = None,
     ) -> None:
         now = self.clock.now()
         keys = [mention_key(post.id, mention.brand) for post, mention in scored]
         alerts = await alert_store.alerts_by_key(session, keys)
         routes = await alert_store.routes_of(session, [a.id for a in alerts.values()])
+        creators = {creator_of(mention.brand, post) for post, mention in scored}
+        placement = await Placement.load(session, self.config, now, creators)
         fresh: dict[str, tuple[dict[str, Any], Decision]] = {}
-        deliveries: list[tuple[int, tuple[RouteConfig, ...]]] = []
+        outgoing: list[alert_store.Outgoing] = []
+        first_in_page: dict[Creator, str] = {}
+        folds: list[tuple[str, Creator, PostRow, MentionRow]] = []
         for (post, mention), key in zip(scored, keys, strict=True):
             if mention.wrong or key in fresh:
                 continue
@@ -192,13 +233,32 @@ class Ingestor:
                 now,
                 update_on_rise=self.config.alerts.update_on_severity_rise,
             )
-            if decision.action == "create":
-                fresh[key] = (self._new_alert(key, post, mention, decision), decision)
-                report.alerts_created += 1
-                report.suppressed += decision.status == SUPPRESSED
+            if decision.action == "create" and alert_after and post.created_at < alert_after:
+                report.quiet += 1  # old history: stored and scored, nobody paged
+            elif decision.action == "create":
+                values = self._new_alert(key, post, mention, decision)
+                who = creator_of(mention.brand, post)
+                parent = placement.groups.get(who) if decision.status == OPEN else None
+                if parent is not None:
+                    placement.fold(parent, post, mention)
+                    fresh[key] = (grouped_values(values, parent.id), decision)
+                    report.alerts_grouped += 1
+                elif decision.status == OPEN and who in first_in_page:
+                    fresh[key] = (grouped_values(values, None), decision)
+                    folds.append((key, who, post, mention))
+                    report.alerts_grouped += 1
+                else:
+                    fresh[key] = (values, decision)
+                    report.alerts_created += 1
+                    report.suppressed += decision.status == SUPPRESSED
+                    if decision.status == OPEN:
+                        first_in_page[who] = key
+            elif decision.action == "raise" and alert is not None and alert.status == GROUPED:
+                await self._raise_grouped(session, alert, post, mention)
+                report.alerts_raised += 1
             elif decision.action == "raise" and alert is not None:
                 self._raise(alert, post, mention, decision)
-                deliveries.append((alert.id, decision.routes))
+                outgoing.append(alert_store.Outgoing(alert.id, decision.routes))
                 report.alerts_raised += 1
                 report.alert_ids.append(alert.id)
         if fresh:
@@ -206,9 +266,17 @@ class Ingestor:
             await session.execute(insert(AlertRow), [values for values, _ in fresh.values()])
             created = await alert_store.alerts_by_key(session, list(fresh))
             for key, (_, decision) in fresh.items():
-                deliveries.append((created[key].id, decision.routes))
-                report.alert_ids.append(created[key].id)
-        await alert_store.add_deliveries(session, deliveries, now)
+                alert = created[key]
+                if alert.status == GROUPED:
+                    continue
+                held = placement.thread_for(alert.brand, Severity(alert.severity))
+                outgoing.append(alert_store.Outgoing(alert.id, decision.routes, held))
+                report.alert_ids.append(alert.id)
+            for key, who, post, mention in folds:
+                parent = created[first_in_page[who]]
+                placement.fold(parent, post, mention)
+                created[key].details = {"grouped_into": parent.id}
+        await alert_store.add_deliveries(session, outgoing, now)
 
     def _new_alert(
         self, key: str, post: PostRow, mention: MentionRow, decision: Decision
@@ -231,6 +299,28 @@ class Ingestor:
             "created_at": now,
             "updated_at": now,
         }
+
+    async def _raise_grouped(
+        self, session: AsyncSession, alert: AlertRow, post: PostRow, mention: MentionRow
+    ) -> None:
+        """A folded post grew: its own row follows, and so does the alert it joined."""
+        alert.severity, alert.score = mention.severity, mention.score
+        parent = await session.get(AlertRow, alert.details.get("grouped_into") or 0)
+        if parent is not None and mention.severity > parent.severity:
+            old = Severity(parent.severity)
+            parent.severity, parent.score = mention.severity, mention.score
+            parent.title = mention_title(
+                Severity(mention.severity), parent.brand, post.author_handle, post.source
+            )
+            notes = [
+                *parent.details.get("notes", []),
+                (
+                    f"severity rose from {old.label} to {Severity(mention.severity).label}: "
+                    f"a grouped post by @{post.author_handle} grew"
+                ),
+            ]
+            parent.details = {**parent.details, "notes": notes[-8:]}
+            alert_store.bump(parent, self.clock.now())
 
     def _raise(
         self, alert: AlertRow, post: PostRow, mention: MentionRow, decision: Decision

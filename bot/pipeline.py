@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.delivery import Deliverer, DeliveryReport
 from bot.ingest import Ingestor, IngestReport, Matcher, Scorer
 from bot.models import Post
+from bot.oncall import OnCall, TickReport
 from bot.polling import Poller, PollReport
 from bot.ports import ChatNotifier, Source
 from bot.store.database import Database
@@ -32,6 +33,7 @@ class Pipeline:
         self.ingestor = Ingestor(config, db, matcher, scorer, clock)
         self.poller = Poller(db, self.ingestor, clock)
         self.deliverer = Deliverer(db, notifiers, clock, config.alerts)
+        self.oncall = OnCall(config, db, clock)
         self._budgets = {s.name: s.page_budget for s in config.sources}
 
     async def poll(self, name: str, *, force: bool = False) -> PollReport:
@@ -45,6 +47,12 @@ class Pipeline:
         report = await self.ingestor.ingest_once(source, key, posts)
         if report is not None:
             await self.deliverer.run_once()
+        return report
+
+    async def tick(self) -> TickReport:
+        """On-call timers (escalations, lapsed acks), then whatever they queued."""
+        report = await self.oncall.tick()
+        await self.deliverer.run_once()
         return report
 
     async def deliver(self) -> DeliveryReport:

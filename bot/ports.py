@@ -63,13 +63,27 @@ class DeliveryError(Exception):
 
 
 class ChatNotifier(Protocol):
-    """Posts and edits alert messages on one platform."""
+    """Posts and edits alert messages on one platform.
+
+    `thread` puts the message in the thread of (or as a reply to) another alert's
+    message: a post alert held under an open spike. `reply` sends a short core-written
+    notice under a message (an escalation), pinging only `mention`.
+    """
 
     platform: str
 
-    async def post(self, channel: str, card: AlertCard, *, mention: str | None) -> MessageRef: ...
+    async def post(
+        self,
+        channel: str,
+        card: AlertCard,
+        *,
+        mention: str | None,
+        thread: MessageRef | None = None,
+    ) -> MessageRef: ...
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None: ...
+
+    async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef: ...
 
 
 class SourceError(Exception):

@@ -97,9 +97,28 @@ class ConsoleNotifier:
         self.console = console or Console(highlight=False)
         self._ids = itertools.count(1)
 
-    async def post(self, channel: str, card: AlertCard, *, mention: str | None) -> MessageRef:
-        self.console.print(alert_renderable(card))
-        return MessageRef(self.platform, channel, str(next(self._ids)))
+    async def post(
+        self,
+        channel: str,
+        card: AlertCard,
+        *,
+        mention: str | None,
+        thread: MessageRef | None = None,
+    ) -> MessageRef:
+        panel = alert_renderable(card)
+        if thread is not None:
+            panel.title = Text(f"↳ in the thread of message {thread.message_id}: ") + Text(
+                str(panel.title)
+            )
+        self.console.print(panel)
+        return MessageRef(
+            self.platform, channel, str(next(self._ids)), thread.message_id if thread else None
+        )
+
+    async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
+        who = f"@{mention} " if mention else ""
+        self.console.print(Text(f"↳ {who}{text}", style="bold magenta"))
+        return MessageRef(self.platform, ref.channel, str(next(self._ids)), ref.message_id)
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None:
         self.console.print(alert_renderable(card, updated=True))

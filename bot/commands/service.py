@@ -10,13 +10,14 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts import ACKNOWLEDGED, OPEN, RESOLVED, SUPPRESSED
+from bot.alerts import ACKNOWLEDGED, ESCALATED, GROUPED, OPEN, RESOLVED, SUPPRESSED
 from bot.clock import Clock
 from bot.commands import grammar as g
 from bot.config import Config
 from bot.durations import format_duration
 from bot.models import Severity
 from bot.mutes import MuteSpec
+from bot.oncall import ack_expiry, stop_escalation
 from bot.permissions import Actor, may
 from bot.store import alerts as alert_store
 from bot.store import audit
@@ -207,7 +208,10 @@ class CommandService:
             health = await all_health(session)
             posts = await _count(session, select(func.count()).select_from(PostRow))
             open_alerts = await _count(
-                session, select(func.count()).select_from(AlertRow).where(AlertRow.status == OPEN)
+                session,
+                select(func.count())
+                .select_from(AlertRow)
+                .where(AlertRow.status.in_((OPEN, ESCALATED))),
             )
             undelivered = await alert_store.count_undelivered(session)
             problems = await alert_store.delivery_problems(session)
@@ -271,7 +275,10 @@ class CommandService:
                     session,
                     select(func.count())
                     .select_from(AlertRow)
-                    .where(AlertRow.brand == brand.name, AlertRow.status.in_((OPEN, ACKNOWLEDGED))),
+                    .where(
+                        AlertRow.brand == brand.name,
+                        AlertRow.status.in_((OPEN, ESCALATED, ACKNOWLEDGED)),
+                    ),
                 )
                 recent = await _count(
                     session,
@@ -398,7 +405,7 @@ class CommandService:
             select(AlertRow, PostRow)
             .join(PostRow, PostRow.id == AlertRow.post_id)
             .where(
-                AlertRow.status.in_((OPEN, ACKNOWLEDGED)),
+                AlertRow.status.in_((OPEN, ESCALATED, ACKNOWLEDGED)),
                 AlertRow.created_at >= now - timedelta(days=2),
             )
         )
@@ -485,13 +492,16 @@ class CommandService:
                     return notice(
                         f"Alert #{alert.id} was already acknowledged by {alert.acked_by}."
                     )
-                if alert.status == SUPPRESSED:
-                    return notice(f"Alert #{alert.id} is muted; nothing to acknowledge.")
+                if alert.status in (SUPPRESSED, GROUPED):
+                    return notice(f"Alert #{alert.id} is {alert.status}; nothing to acknowledge.")
                 alert.status, alert.acked_by, alert.acked_at = ACKNOWLEDGED, actor.label, now
+                if alert.kind == "spike":
+                    alert.ack_expires_at = now + ack_expiry(self.config, alert.brand)
                 text = f"Alert #{alert.id} acknowledged by {actor.label}."
             else:
                 alert.status, alert.resolved_by, alert.resolved_at = RESOLVED, actor.label, now
                 text = f"Alert #{alert.id} resolved by {actor.label}."
+            await stop_escalation(session, alert.id)
             alert_store.bump(alert, now)
             audit.record(
                 session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select
@@ -41,25 +42,37 @@ async def routes_of(session: AsyncSession, alert_ids: Sequence[int]) -> dict[int
     return out
 
 
-async def add_deliveries(
-    session: AsyncSession, items: Sequence[tuple[int, Sequence[RouteConfig]]], now: datetime
-) -> None:
-    """Queue (alert id, routes) in the outbox with one executemany."""
+@dataclass(frozen=True)
+class Outgoing:
+    """An alert to queue for its routes; `thread_alert_id` holds it under an open spike."""
+
+    alert_id: int
+    routes: Sequence[RouteConfig]
+    thread_alert_id: int | None = None
+    escalate: bool = False
+
+
+async def add_deliveries(session: AsyncSession, items: Sequence[Outgoing], now: datetime) -> None:
+    """Queue messages in the outbox with one executemany; spikes get their escalation timer."""
     rows = [
         {
-            "alert_id": alert_id,
+            "alert_id": item.alert_id,
             "route": route.name,
+            "kind": "message",
             "platform": route.platform,
             "channel": route.channel,
-            "mention": route.oncall,
+            "mention": None if item.thread_alert_id else route.oncall,
+            "thread_alert_id": item.thread_alert_id,
             "state": PENDING,
             "delivered_version": 0,
             "attempts": 0,
+            "escalation_round": 0,
+            "next_escalation_at": now + route.ack_timeout if item.escalate else None,
             "next_attempt_at": now,
             "updated_at": now,
         }
-        for alert_id, routes in items
-        for route in routes
+        for item in items
+        for route in item.routes
     ]
     if rows:
         await session.execute(insert(DeliveryRow), rows)
@@ -81,6 +94,7 @@ async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 100)
                 (DeliveryRow.state.in_((PENDING, FAILED, PARKED)))
                 & (DeliveryRow.next_attempt_at <= now),
                 (DeliveryRow.state == DELIVERED)
+                & (DeliveryRow.kind == "message")
                 & (DeliveryRow.delivered_version < AlertRow.version)
                 & (DeliveryRow.next_attempt_at <= now),
             )

@@ -131,6 +131,8 @@ class AlertRow(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(255))
     resolved_at: Mapped[datetime | None]
     wrong_by: Mapped[str | None] = mapped_column(String(255))
+    ack_expires_at: Mapped[datetime | None]
+    below_since: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -141,13 +143,18 @@ class DeliveryRow(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("alert_id", "route", name="uq_deliveries_alert_route"),
+        UniqueConstraint("alert_id", "route", "kind", name="uq_deliveries_alert_route_kind"),
         Index("ix_deliveries_state_next", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     route: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(32), default="message", server_default="message")
+    note: Mapped[str | None] = mapped_column(Text)
+    thread_alert_id: Mapped[int | None] = mapped_column(Integer)
+    escalation_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_escalation_at: Mapped[datetime | None]
     platform: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(255))
     mention: Mapped[str | None] = mapped_column(String(255))

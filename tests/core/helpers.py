@@ -85,11 +85,31 @@ class RecordingChat:
     updated: list[tuple[MessageRef, AlertCard]] = field(default_factory=list)
     fail_with: Exception | None = None
 
-    async def post(self, channel: str, card: AlertCard, *, mention: str | None) -> MessageRef:
+    replies: list[tuple[MessageRef, str, str | None]] = field(default_factory=list)
+    threads: dict[int, str] = field(default_factory=dict)
+
+    async def post(
+        self,
+        channel: str,
+        card: AlertCard,
+        *,
+        mention: str | None,
+        thread: MessageRef | None = None,
+    ) -> MessageRef:
         if self.fail_with is not None:
             raise self.fail_with
         self.posted.append((channel, card, mention))
-        return MessageRef(self.platform, channel, f"m{len(self.posted)}")
+        if thread is not None:
+            self.threads[card.alert_id] = thread.message_id
+        return MessageRef(
+            self.platform, channel, f"m{len(self.posted)}", thread and thread.message_id
+        )
+
+    async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.replies.append((ref, text, mention))
+        return MessageRef(self.platform, ref.channel, f"r{len(self.replies)}", ref.message_id)
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None:
         if self.fail_with is not None:

@@ -95,7 +95,10 @@ class Stack:
             native_id=f"v{self._posts}",
             text=text,
             created_at=self.clock.now(),
-            author=Author("skin.truth", followers, True),
+            # one creator per seeded alert: posts by one creator within hours are grouped
+            author=Author(
+                "skin.truth" if self._posts == 1 else f"skin.truth{self._posts}", followers, True
+            ),
             metrics=Metrics(views=2_000_000, likes=90_000),
             url=url,
             lang="en",

@@ -235,7 +235,10 @@ class Harness:
             native_id=native_id,
             text=text,
             created_at=self.clock.now(),
-            author=Author("beautybyjo", followers, True),
+            # one creator per seeded alert: posts by one creator within hours are grouped
+            author=Author(
+                "beautybyjo" if self._posts == 1 else f"beautybyjo{self._posts}", followers, True
+            ),
             metrics=Metrics(views=followers * 3, likes=12_000),
             url=f"https://www.tiktok.com/@beautybyjo/video/{native_id}",
             lang="en",

@@ -7,6 +7,8 @@ and retries later. 401/403/404 and bad payloads are permanent: retrying cannot f
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncio
 import logging
 
@@ -49,6 +51,16 @@ def classify(error: BaseException, what: str) -> DeliveryError:
     return DeliveryError(f"{what}: {type(error).__name__}: {error}", permanent=False)
 
 
+def _reference(channel: str, parent: MessageRef | None) -> dict[str, Any]:
+    """Send as a reply to `parent` (Discord's nearest thing to a thread), if given."""
+    if parent is None or not is_snowflake(parent.message_id):
+        return {}
+    reference = discord.MessageReference(
+        message_id=int(parent.message_id), channel_id=_channel_id(channel), fail_if_not_exists=False
+    )
+    return {"reference": reference, "mention_author": False}
+
+
 def _channel_id(channel: str) -> int:
     if not is_snowflake(channel):
         raise DeliveryError(
@@ -69,7 +81,14 @@ class DiscordNotifier:
         if self.client.http.token is None:
             raise DeliveryError("the Discord client is not logged in yet", permanent=False)
 
-    async def post(self, channel: str, card: AlertCard, *, mention: str | None) -> MessageRef:
+    async def post(
+        self,
+        channel: str,
+        card: AlertCard,
+        *,
+        mention: str | None,
+        thread: MessageRef | None = None,
+    ) -> MessageRef:
         self._ready()
         target = self.client.get_partial_messageable(_channel_id(channel))
         role = mention.strip() if mention and is_snowflake(mention) else None
@@ -90,10 +109,34 @@ class DiscordNotifier:
                 embeds=list(rendered.embeds),
                 view=alert_view(card),
                 allowed_mentions=allowed,
+                **_reference(channel, thread),
             )
         except Exception as error:
             raise classify(error, f"posting alert #{card.alert_id} to {channel}") from error
-        return MessageRef(PLATFORM, channel, str(message.id))
+        return MessageRef(PLATFORM, channel, str(message.id), thread.message_id if thread else None)
+
+    async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
+        """A notice as a reply to the alert message; it may ping only the given role."""
+        self._ready()
+        target = self.client.get_partial_messageable(_channel_id(ref.channel))
+        role = mention.strip() if mention and is_snowflake(mention) else None
+        body = discord.utils.escape_mentions(discord.utils.escape_markdown(text))[:1900]
+        allowed = (
+            discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(int(role))], replied_user=False
+            )
+            if role
+            else discord.AllowedMentions.none()
+        )
+        try:
+            message = await target.send(
+                content=f"<@&{role}> {body}" if role else body,
+                allowed_mentions=allowed,
+                **_reference(ref.channel, ref),
+            )
+        except Exception as error:
+            raise classify(error, f"replying under message {ref.message_id}") from error
+        return MessageRef(PLATFORM, ref.channel, str(message.id), ref.message_id)
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None:
         """Edit embed and buttons; the content line (and its one-time ping) stays as posted."""

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.chat.slack import ids
+from adapters.chat.slack.escape import escape
 from adapters.chat.slack.escape import mention as build_mention
 from adapters.chat.slack.render_alert import render_alert
 from bot.ports import DeliveryError, MessageRef
@@ -112,8 +113,16 @@ class SlackNotifier:
         """Current per-channel problems, e.g. for a status page or a start-up check."""
         return [p.describe() for p in self.problems.values()]
 
-    async def post(self, channel: str, card: AlertCard, *, mention: str | None) -> MessageRef:
+    async def post(
+        self,
+        channel: str,
+        card: AlertCard,
+        *,
+        mention: str | None,
+        thread: MessageRef | None = None,
+    ) -> MessageRef:
         message = render_alert(card, mention=build_mention(mention))
+        threading = {"thread_ts": thread.message_id} if thread is not None else {}
         async with self.pacer.turn(channel):
             response = await self._call(
                 channel,
@@ -121,12 +130,36 @@ class SlackNotifier:
                 self.client.chat_postMessage,
                 channel=channel,
                 **message.payload(),
+                **threading,
                 unfurl_links=False,
                 unfurl_media=False,
                 metadata=_metadata(card.alert_id),
             )
         self.problems.pop(channel, None)
-        return MessageRef(PLATFORM, str(response.get("channel") or channel), str(response["ts"]))
+        return MessageRef(
+            PLATFORM,
+            str(response.get("channel") or channel),
+            str(response["ts"]),
+            thread.message_id if thread is not None else None,
+        )
+
+    async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
+        """A notice in the alert's thread, also shown in the channel so it is seen."""
+        markup = build_mention(mention)
+        body = f"{markup} {escape(text)}" if markup else escape(text)
+        async with self.pacer.turn(ref.channel):
+            response = await self._call(
+                ref.channel,
+                "chat.postMessage",
+                self.client.chat_postMessage,
+                channel=ref.channel,
+                thread_ts=ref.thread_id or ref.message_id,
+                reply_broadcast=True,
+                text=body,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        return MessageRef(PLATFORM, ref.channel, str(response["ts"]), ref.message_id)
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None:
         message = render_alert(card)
