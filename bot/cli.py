@@ -8,13 +8,23 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from bot.config import Config, ConfigError, load_config
+from bot.durations import parse_duration
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _duration(text: str) -> timedelta:
+    """argparse type for duration flags: a bad value is a usage error with the grammar."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--json", action="store_true", help="print the structured result")
     poll = with_config(sub.add_parser("poll-once", help="poll every configured source once"))
     poll.add_argument("--json", action="store_true")
+    bf = with_config(
+        sub.add_parser("backfill", help="pull past posts so new brands' baselines have data")
+    )
+    bf.add_argument(
+        "--since",
+        type=_duration,
+        default=timedelta(days=7),
+        metavar="DURATION",
+        help="how far back, e.g. 48h or 7d (default 7d); the same value resumes a stopped run",
+    )
+    bf.add_argument("--source", metavar="NAME", help="only this source (default: all enabled)")
+    bf.add_argument("--json", action="store_true")
+    bf.add_argument(
+        "--alerts", action="store_true", help="let posts older than 24h open alerts too"
+    )
     ds = with_config(sub.add_parser("discord-sync", help="push /deinfluence to Discord now"))
     ds.add_argument("--guild", type=int, help="sync to this guild only (development)")
     fb = with_config(
@@ -120,6 +145,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await commands_cli.one_command(_load(args), args.text, as_json=args.json)
         case "poll-once":
             return await commands_cli.poll_once(_load(args), as_json=args.json)
+        case "backfill":
+            return await commands_cli.backfill(
+                _load(args), args.since, args.source, as_json=args.json, alerts=args.alerts
+            )
         case "export-feedback":
             return await commands_cli.export_feedback(_load(args), args.out)
         case "discord-sync":

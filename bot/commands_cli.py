@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import select, text
 
 from bot.app import build_app, config_problems, serve, show_result
+from bot.backfill import Backfiller, BackfillReport, history_of
 from bot.config import Config, ConfigError
 from bot.logs import setup_logging
 from bot.permissions import Actor
+from bot.progress import progress
 from bot.store.database import Database, redact_url
 from bot.store.tables import AlertRow, AuditRow, MentionRow, PostRow
 
@@ -96,6 +99,60 @@ async def poll_once(config: Config, *, as_json: bool) -> int:
                 + (f", error: {r.error}" if r.error else "")
             )
     return 1 if failed else 0
+
+
+async def backfill(
+    config: Config, lookback: timedelta, only: str | None, *, as_json: bool, alerts: bool
+) -> int:
+    """Walk each selected source's history; exit 1 when any stopped on an error or quota."""
+    configured = {s.name: s for s in config.sources}
+    if only is not None and only not in configured:
+        known = ", ".join(configured) or "none"
+        print(f"unknown source {only!r} (configured: {known})", file=sys.stderr)
+        return 2
+    if only is not None and not configured[only].enabled:
+        print(f"source {only!r} is disabled in the config", file=sys.stderr)
+        return 2
+    names = [only] if only else [s.name for s in config.sources if s.enabled]
+    app = await build_app(config, console=Console(highlight=False, stderr=True))
+    backfiller = Backfiller(app.db, app.pipeline.ingestor, app.clock)
+    rows: list[dict[str, object]] = []
+    lines: list[str] = []
+    failed = False
+    try:
+        for name in names:
+            source = history_of(app.sources[name])
+            if source is None:
+                why = (
+                    "pushed by the sender, nothing to pull"
+                    if getattr(app.sources[name], "pushed", False)
+                    else "the platform keeps no history"
+                )
+                rows.append({"source": name, "state": "no history", "note": why})
+                lines.append(f"{name}: {why}")
+                continue
+            with progress(f"{name} backfill: posts", None) as bar:
+                report = await backfiller.run(source, lookback, progress=bar, alerts=alerts)
+            failed = failed or report.failed
+            rows.append(report.to_json())
+            lines.append(_backfill_line(report))
+    finally:
+        await app.close()
+    if as_json:
+        print(json.dumps({"sources": rows, "ok": not failed}, indent=2))
+    else:
+        print("\n".join(lines))
+    return 1 if failed else 0
+
+
+def _backfill_line(r: BackfillReport) -> str:
+    since = r.since.strftime("%Y-%m-%d %H:%M UTC") if r.since else "?"
+    notes = [" (resumed)" if r.resumed else "", " (the platform's limit)" if r.clamped else ""]
+    queued = f", {r.ingest.alerts_created} alerts queued" if r.ingest.alerts_created else ""
+    return (
+        f"{r.source}: since {since}{''.join(notes)}: fetched {r.ingest.fetched}, "
+        f"new {r.ingest.new}, pages {r.pages}{queued}, state {r.describe()}"
+    )
 
 
 async def export_feedback(config: Config, out: Path | None) -> int:

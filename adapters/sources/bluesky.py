@@ -8,6 +8,9 @@ dedupes the overlap by `uri`. The session is created once and refreshed with
 
 Cursor: `{"turn": i, "tags": {"<tag>": {"since": iso, "seen": [uris], "page"?: str,
 "high"?: iso}}}`; `page`/`high` exist only while a walk is under way.
+History cursor: `{"until": iso (fixed at the first call), "tag": i, "page"?: str}`, each tag
+searched from `since` to `until` in turn, then `{"done": true}`. Search "may not allow
+scrolling through the entire result set": a walk ends where the cursor does.
 Cannot give: views (none), edited and deleted (records are not edited in the
 app model; deleted posts drop out). Followers need app.bsky.actor.getProfiles.
 """
@@ -15,7 +18,7 @@ app model; deleted posts drop out). Followers need app.bsky.actor.getProfiles.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -35,7 +38,15 @@ from adapters.sources.options import (
 )
 from adapters.sources.query import PostFilter
 from bot.config import Environment, SourceConfig
-from bot.ports import MappingError, SourceAuthError, SourceError, SourcePage, SourcePayloadError
+from bot.models import Post
+from bot.ports import (
+    MappingError,
+    SourceAuthError,
+    SourceError,
+    SourceItemError,
+    SourcePage,
+    SourcePayloadError,
+)
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 PROFILES = "/xrpc/app.bsky.actor.getProfiles"
@@ -101,7 +112,7 @@ def build(cfg: SourceConfig, ctx: SourceContext) -> BlueskySource:
 
 
 class BlueskySource:
-    """Source protocol: one page of one hashtag's search per fetch, tags taken in turn."""
+    """Source and BackfillSource: one page of one hashtag's search per fetch, tags in turn."""
 
     def __init__(
         self,
@@ -198,22 +209,11 @@ class BlueskySource:
             params["lang"] = self._opts.lang
         if isinstance(state.get("page"), str):
             params["cursor"] = state["page"]
-        body = await self._get(SEARCH, params)
-        items = body.get("posts") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            raise SourcePayloadError(f"{self.name}: searchPosts answer has no `posts` list")
+        items, page_cursor = await self._search(params)
         known = set(seen)
-        fresh = [p for p in items if item_id(p, "uri") not in known]
-        await self._lookup_followers(fresh)
-        posts, skipped = map_items(
-            fresh,
-            lambda raw: map_post_view(PLATFORM, raw, self._followers),
-            lambda raw: item_id(raw, "uri"),
-            lambda post: self._filter.wants(post.text, post.hashtags),
-        )
+        posts, skipped = await self._posts([p for p in items if item_id(p, "uri") not in known])
         high = _latest(state.get("high"), [post_time(p) for p in items])
         uris = [u for u in (item_id(p, "uri") for p in items) if u]
-        page_cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
         if page_cursor and items:
             new_state = {"since": since, "seen": uris + seen, "page": page_cursor}
             if high:
@@ -224,6 +224,60 @@ class BlueskySource:
             margin = timedelta(minutes=self._opts.margin_minutes)
             new_since = max(since, (parse_time(high, "high") - margin).isoformat())
         return {"since": new_since, "seen": (uris + seen)[:SEEN_KEEP]}, (posts, skipped)
+
+    async def fetch_history(self, since: datetime, cursor: Mapping[str, Any] | None) -> SourcePage:
+        """One page of one tag's search in [since, until), tags walked one after the other."""
+        saved = cursor or {}
+        if saved.get("done"):
+            return SourcePage(posts=[], cursor=dict(saved), quota_left=self._http.quota_left)
+        tags = self._filter.tags
+        until = saved.get("until")
+        until = until if isinstance(until, str) else self._http.clock.now().isoformat()
+        turn = saved.get("tag")
+        turn = turn if isinstance(turn, int) and 0 <= turn < len(tags) else 0
+        params: dict[str, str] = {
+            "q": f"#{tags[turn]}",
+            "sort": "latest",
+            "since": since.isoformat(),
+            "until": until,
+            "limit": str(self._opts.limit),
+        }
+        if self._opts.lang:
+            params["lang"] = self._opts.lang
+        if isinstance(saved.get("page"), str):
+            params["cursor"] = saved["page"]
+        items, page_cursor = await self._search(params)
+        posts, skipped = await self._posts(items)
+        out: dict[str, Any] = {"done": True}
+        if page_cursor and items:
+            out = {"until": until, "tag": turn, "page": page_cursor}
+        elif turn + 1 < len(tags):
+            out = {"until": until, "tag": turn + 1}
+        return SourcePage(
+            posts=posts,
+            cursor=out,
+            more="done" not in out,
+            skipped=skipped,
+            quota_left=self._http.quota_left,
+        )
+
+    async def _search(self, params: dict[str, str]) -> tuple[list[Any], str | None]:
+        """One searchPosts page: its posts and the cursor to the next (None at the end)."""
+        body = await self._get(SEARCH, params)
+        items = body.get("posts") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise SourcePayloadError(f"{self.name}: searchPosts answer has no `posts` list")
+        page_cursor = body.get("cursor")
+        return items, page_cursor if isinstance(page_cursor, str) and page_cursor else None
+
+    async def _posts(self, items: list[Any]) -> tuple[list[Post], list[SourceItemError]]:
+        await self._lookup_followers(items)
+        return map_items(
+            items,
+            lambda raw: map_post_view(PLATFORM, raw, self._followers),
+            lambda raw: item_id(raw, "uri"),
+            lambda post: self._filter.wants(post.text, post.hashtags),
+        )
 
     async def _lookup_followers(self, items: list[Any]) -> None:
         """followersCount for new authors, batched 25 per getProfiles call."""

@@ -5,6 +5,9 @@ than `limit` posts arrived; `min_id` pages forward from the cursor, so a poll
 that stops at its page budget resumes exactly where it stopped.
 
 Cursor: `{"min_id": "<highest status id consumed>"}` (ids compared as integers).
+History cursor: `{"max_id": "<lowest id consumed>"}` walking back, then `{"done": true}`;
+the walk ends at the first status older than `since` (or an empty page). Every
+max_id request counts against Mastodon's paging limit (300 per 15 min).
 Cannot give: views (never reported), verified (Mastodon only verifies profile
 links, not accounts), deleted (deleted posts just stop appearing; deletes are
 only pushed over streaming). Each instance only sees posts federated to it.
@@ -13,6 +16,7 @@ only pushed over streaming). Each instance only sees posts federated to it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -37,7 +41,7 @@ from adapters.sources.options import option_messages as _option_messages
 from adapters.sources.query import PostFilter
 from bot.config import Environment, SourceConfig
 from bot.models import Author, Metrics, Post
-from bot.ports import MappingError, SourcePage, SourcePayloadError
+from bot.ports import MappingError, SourceItemError, SourcePage, SourcePayloadError
 
 MAX_LIMIT = 40
 MAX_EXTRA_TAGS = 4
@@ -79,6 +83,14 @@ def build(cfg: SourceConfig, ctx: SourceContext) -> MastodonSource:
 
 def _as_int(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
+
+
+def _created(raw: Any) -> datetime | None:
+    """A raw status's created_at, or None when it has none we can read."""
+    try:
+        return parse_time(raw.get("created_at"), "created_at") if isinstance(raw, dict) else None
+    except MappingError:
+        return None
 
 
 def map_status(source: str, raw: Any) -> Post:
@@ -127,7 +139,7 @@ def map_status(source: str, raw: Any) -> Post:
 
 
 class MastodonSource:
-    """Source protocol for one instance's tag timeline."""
+    """Source and BackfillSource for one instance's tag timeline."""
 
     def __init__(
         self, name: str, http: SourceHttp, opts: MastodonOptions, post_filter: PostFilter
@@ -146,23 +158,30 @@ class MastodonSource:
             params.append(("min_id", min_id))
         return params
 
-    async def fetch(self, cursor: Mapping[str, Any] | None) -> SourcePage:
-        min_id = cursor.get("min_id") if cursor else None
-        min_id = str(min_id) if isinstance(min_id, str | int) else None
+    async def _timeline(self, params: list[tuple[str, str]]) -> tuple[httpx.Response, list[Any]]:
         path = f"/api/v1/timelines/tag/{quote(self._filter.tags[0], safe='')}"
-        response = await self._http.request("GET", path, params=self._params(min_id))
+        response = await self._http.request("GET", path, params=params)
         try:
             items = response.json()
         except ValueError:
             raise SourcePayloadError(f"{self.name}: the tag timeline is not JSON") from None
         if not isinstance(items, list):
             raise SourcePayloadError(f"{self.name}: expected a list of statuses")
-        posts, skipped = map_items(
+        return response, items
+
+    def _map(self, items: list[Any]) -> tuple[list[Post], list[SourceItemError]]:
+        return map_items(
             items,
             lambda raw: map_status(PLATFORM, raw),
             lambda raw: item_id(raw, "id"),
             lambda post: self._filter.wants(post.text, post.hashtags),
         )
+
+    async def fetch(self, cursor: Mapping[str, Any] | None) -> SourcePage:
+        min_id = cursor.get("min_id") if cursor else None
+        min_id = str(min_id) if isinstance(min_id, str | int) else None
+        response, items = await self._timeline(self._params(min_id))
+        posts, skipped = self._map(items)
         newest = self._newest(items, response, min_id)
         return SourcePage(
             posts=posts,
@@ -171,6 +190,40 @@ class MastodonSource:
             skipped=skipped,
             quota_left=self._http.quota_left,
         )
+
+    async def fetch_history(self, since: datetime, cursor: Mapping[str, Any] | None) -> SourcePage:
+        """One page further back (newest first, `max_id`), until a status is older than `since`."""
+        saved = cursor or {}
+        if saved.get("done"):
+            return SourcePage(posts=[], cursor=dict(saved), quota_left=self._http.quota_left)
+        max_id = saved.get("max_id")
+        params = self._params(None)
+        if isinstance(max_id, str | int) and not isinstance(max_id, bool):
+            params.append(("max_id", str(max_id)))
+        response, items = await self._timeline(params)
+        posts, skipped = self._map(items)
+        reached = any(t is not None and t < since for t in map(_created, items))
+        oldest = None if reached else self._oldest(items, response)
+        return SourcePage(
+            posts=[p for p in posts if p.created_at >= since],
+            cursor={"max_id": oldest} if oldest is not None else {"done": True},
+            more=oldest is not None,
+            skipped=skipped,
+            quota_left=self._http.quota_left,
+        )
+
+    @staticmethod
+    def _oldest(items: list[Any], response: httpx.Response) -> str | None:
+        """Where the next page back starts: the Link rel=next `max_id`, else the lowest id."""
+        if not items:
+            return None
+        following = response.links.get("next", {}).get("url")
+        if following:
+            linked = httpx.URL(following).params.get("max_id")
+            if linked:
+                return str(linked)
+        ids = [v for v in (_as_int(item_id(raw, "id")) for raw in items) if v is not None]
+        return str(min(ids)) if ids else None
 
     @staticmethod
     def _newest(items: list[Any], response: httpx.Response, min_id: str | None) -> str | None:

@@ -8,6 +8,10 @@ in case that post was deleted). While a poll is mid-walk the cursor also keeps
 
 Cursor: `{"seen": [fullnames, newest first], "newest_utc": float}`; mid-walk
 also `{"after": "t3_…", "head": [fullnames of this poll]}`.
+History cursor: `{"after": "t3_…"}` walking back, then `{"done": true}`. The search's
+`t` is the smallest window (hour … year, all) that covers `since`, and the walk
+ends at the first post older than `since`. Reddit listings stop at about 1000
+items, so a busy query's history can end early (logged).
 Cannot give: language (none), verified (Reddit has no account badge;
 `has_verified_email` is email verification), views (`view_count` is always
 null). Followers cost one `/user/{name}/about` call per author (cached, capped).
@@ -15,6 +19,7 @@ null). Followers cost one `/user/{name}/about` call per author (cached, capped).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +43,16 @@ from bot.config import Environment, SourceConfig
 from bot.models import Author, Metrics, Post
 from bot.ports import MappingError, SourceAuthError, SourceError, SourcePage, SourcePayloadError
 
+log = logging.getLogger(__name__)
+
 SEEN_KEEP = 200
+TIME_FILTERS = (
+    ("hour", timedelta(hours=1)),
+    ("day", timedelta(days=1)),
+    ("week", timedelta(days=7)),
+    ("month", timedelta(days=30)),
+    ("year", timedelta(days=365)),
+)
 DELETED = ("[deleted]", "[removed]")
 
 # Post.source is the platform, so a post seen twice (two configured sources, a
@@ -128,12 +142,20 @@ def map_link(source: str, raw: Any, followers: Mapping[str, int | None]) -> Post
     )
 
 
+def time_filter(since: datetime, now: datetime) -> str:
+    """The narrowest search `t` that still reaches back to `since`."""
+    for name, span in TIME_FILTERS:
+        if now - span <= since:
+            return name
+    return "all"
+
+
 def _names(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 class RedditSource:
-    """Source protocol over one search query (optionally inside some subreddits)."""
+    """Source and BackfillSource over one search query (optionally inside some subreddits)."""
 
     def __init__(
         self,
@@ -194,22 +216,7 @@ class RedditSource:
         after = cursor.get("after") if isinstance(cursor.get("after"), str) else None
         newest_utc = cursor.get("newest_utc")
         floor = float(newest_utc) - 3600 if isinstance(newest_utc, int | float) else None
-        params = {
-            "q": self.query,
-            "sort": "new",
-            "t": self._opts.time_filter,
-            "type": "link",
-            "limit": str(self._opts.limit),
-            "raw_json": "1",
-        }
-        if self._opts.subreddits:
-            params["restrict_sr"] = "1"
-        if after:
-            params["after"] = after
-        listing = await self._get(self._path(), params)
-        data = listing.get("data") if isinstance(listing, dict) else None
-        if not isinstance(data, dict) or not isinstance(data.get("children"), list):
-            raise SourcePayloadError(f"{self.name}: expected a Listing")
+        data = await self._search(self._opts.time_filter, after)
         children, reached_seen = self._new_children(data["children"], set(seen), floor)
         await self._lookup_followers(children)
         posts, skipped = map_items(
@@ -229,6 +236,50 @@ class RedditSource:
         if newest:
             new_cursor["newest_utc"] = newest
         return SourcePage(posts, new_cursor, walking, skipped, self._http.quota_left)
+
+    async def _search(self, t: str, after: str | None) -> Mapping[str, Any]:
+        """One page of the search, newest first: the Listing's `data`."""
+        params = {
+            "q": self.query,
+            "sort": "new",
+            "t": t,
+            "type": "link",
+            "limit": str(self._opts.limit),
+            "raw_json": "1",
+        }
+        if self._opts.subreddits:
+            params["restrict_sr"] = "1"
+        if after:
+            params["after"] = after
+        listing = await self._get(self._path(), params)
+        data = listing.get("data") if isinstance(listing, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("children"), list):
+            raise SourcePayloadError(f"{self.name}: expected a Listing")
+        return data
+
+    async def fetch_history(self, since: datetime, cursor: Mapping[str, Any] | None) -> SourcePage:
+        """One page further back (`after`) until a post is older than `since`."""
+        saved = cursor or {}
+        if saved.get("done"):
+            return SourcePage([], dict(saved), quota_left=self._http.quota_left)
+        after = saved.get("after") if isinstance(saved.get("after"), str) else None
+        data = await self._search(time_filter(since, self._http.clock.now()), after)
+        floor = since.timestamp()
+        children = [c for c in data["children"] if not 0 < _utc(c) < floor]
+        reached = len(children) < len(data["children"])
+        await self._lookup_followers(children)
+        posts, skipped = map_items(
+            children,
+            lambda raw: map_link(PLATFORM, raw, self._followers),
+            _child_name,
+            lambda post: self._filter.wants(post.text, post.hashtags),
+        )
+        next_after = data.get("after") if isinstance(data.get("after"), str) else None
+        if next_after is None and children and not reached:
+            log.info("%s: the listing ended before %s (about 1000 items)", self.name, since)
+        more = not reached and bool(children) and next_after is not None
+        new_cursor: dict[str, Any] = {"after": next_after} if more else {"done": True}
+        return SourcePage(posts, new_cursor, more, skipped, self._http.quota_left)
 
     @staticmethod
     def _new_children(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,10 @@ def post_from_record(record: Mapping[str, Any]) -> Post:
 
 
 class ReplaySource:
-    """Serves a file's lines in order; the cursor is the number of lines consumed."""
+    """Serves a file's lines in order; the cursor is the number of lines consumed.
+
+    Also a BackfillSource: history is the lines already released.
+    """
 
     def __init__(self, name: str, path: Path, clock: Clock, page_size: int = 100) -> None:
         self.name = name
@@ -150,6 +154,44 @@ class ReplaySource:
             index += 1
         more = index < len(lines) and len(posts) + len(skipped) >= self.page_size
         return SourcePage(posts=posts, cursor={"offset": index}, more=more, skipped=skipped)
+
+    async def fetch_history(self, since: datetime, cursor: Mapping[str, Any] | None) -> SourcePage:
+        """The file's lines already released, from `since` on, a page at a time.
+
+        History cursor: `{"offset": lines consumed}`, then `{"done": true}`.
+        """
+        saved = cursor or {}
+        if saved.get("done"):
+            return SourcePage(posts=[], cursor=dict(saved))
+        lines = self._load()
+        index = int(saved.get("offset", 0))
+        now = self.clock.now()
+        posts: list[Post] = []
+        skipped: list[SourceItemError] = []
+        while index < len(lines) and len(posts) + len(skipped) < self.page_size:
+            try:
+                record = json.loads(lines[index])
+                if not isinstance(record, dict):
+                    raise MappingError("line is not a JSON object")
+                post = post_from_record(record)
+            except (json.JSONDecodeError, MappingError) as error:
+                skipped.append(SourceItemError(None, f"line {index + 1}: {error}"))
+                index += 1
+                continue
+            released = parse_iso(str(record["observed_at"])) if record.get("observed_at") else None
+            if (released or post.created_at) > now:
+                index = len(lines)  # the file is in time order: the rest is the future
+                break
+            if post.created_at >= since:
+                posts.append(post)
+            index += 1
+        more = index < len(lines)
+        return SourcePage(
+            posts=posts,
+            cursor={"offset": index} if more else {"done": True},
+            more=more,
+            skipped=skipped,
+        )
 
     async def aclose(self) -> None:
         return None

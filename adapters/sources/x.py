@@ -7,6 +7,10 @@ pages resumes with the same `since_id` and the stored `next_token`.
 
 Cursor: `{"since_id": "<id>"}` between polls; while paging
 `{"since_id", "next_token", "newest_id"}`.
+History cursor: `{"end_time", "next_token"?}` (end_time fixed at the first call), then
+`{"done": true}`. Recent search only reaches 7 days back: `history_window` tells the
+backfill to clamp `since`, and each call clamps again (a walk resumed a day later
+loses the day that aged out, and says so in the log).
 Cannot give: deleted (deleted posts just disappear); the rest (views as
 impression_count, followers, verified, likes, replies, retweets+quotes) is given.
 """
@@ -14,8 +18,9 @@ impression_count, followers, verified, likes, replies, retweets+quotes) is given
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -44,7 +49,12 @@ from bot.ports import (
     SourceQuotaError,
 )
 
+log = logging.getLogger(__name__)
+
 SEARCH = "/2/tweets/search/recent"
+HISTORY_WINDOW = timedelta(days=7)
+START_MARGIN = timedelta(minutes=2)  # the request must still be inside the 7 days when it lands
+END_LAG = timedelta(seconds=30)  # X refuses an end_time closer than about 10 s to now
 TWEET_FIELDS = "public_metrics,lang,created_at,entities,edit_history_tweet_ids,note_tweet,author_id"
 USER_FIELDS = "public_metrics,verified,verified_type,username"
 
@@ -156,7 +166,9 @@ def map_tweet(source: str, raw: Any, users: Mapping[str, Mapping[str, Any]]) -> 
 
 
 class XSource:
-    """Source protocol over one recent-search query."""
+    """Source and BackfillSource over one recent-search query."""
+
+    history_window = HISTORY_WINDOW
 
     def __init__(
         self, name: str, http: SourceHttp, opts: XOptions, query: str, post_filter: PostFilter
@@ -167,8 +179,14 @@ class XSource:
         self._opts = opts
         self._filter = post_filter
 
-    def _params(self, since_id: str | None, next_token: str | None) -> dict[str, str]:
+    def _params(
+        self,
+        since_id: str | None,
+        next_token: str | None,
+        window: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
         params = {
+            **(window or {}),
             "query": self.query,
             "max_results": str(self._opts.max_results),
             "sort_order": "recency",
@@ -182,11 +200,16 @@ class XSource:
             params["next_token"] = next_token
         return params
 
-    async def _search(self, since_id: str | None, next_token: str | None) -> Any:
+    async def _search(
+        self,
+        since_id: str | None,
+        next_token: str | None,
+        window: Mapping[str, str] | None = None,
+    ) -> Any:
         def verdict(response: httpx.Response) -> SourceError | RetryLater | None:
             return classify(response, self._http.clock.now())
 
-        params = self._params(since_id, next_token)
+        params = self._params(since_id, next_token, window)
         try:
             response = await self._http.request("GET", SEARCH, params=params, classify=verdict)
         except SourceError as error:
@@ -194,15 +217,12 @@ class XSource:
                 raise
             # A stale next_token (400): start the poll again from since_id; repeats are harmless.
             response = await self._http.request(
-                "GET", SEARCH, params=self._params(since_id, None), classify=verdict
+                "GET", SEARCH, params=self._params(since_id, None, window), classify=verdict
             )
         return json_of(response, self.name)
 
-    async def fetch(self, cursor: Mapping[str, Any] | None) -> SourcePage:
-        cursor = cursor or {}
-        since_id = _text(cursor.get("since_id"))
-        next_token = _text(cursor.get("next_token"))
-        body = await self._search(since_id, next_token)
+    def _read(self, body: Any) -> tuple[list[Post], list[SourceItemError], dict[str, Any]]:
+        """A search answer's posts, skipped items (partial errors too) and `meta`."""
         if not isinstance(body, dict):
             raise SourcePayloadError(f"{self.name}: expected a JSON object from search")
         meta_raw = body.get("meta")
@@ -218,6 +238,13 @@ class XSource:
             lambda post: self._filter.wants(post.text, post.hashtags),
         )
         skipped += _partial_errors(body.get("errors"))
+        return posts, skipped, meta
+
+    async def fetch(self, cursor: Mapping[str, Any] | None) -> SourcePage:
+        cursor = cursor or {}
+        since_id = _text(cursor.get("since_id"))
+        next_token = _text(cursor.get("next_token"))
+        posts, skipped, meta = self._read(await self._search(since_id, next_token))
         newest = _max_id(_text(cursor.get("newest_id")), _text(meta.get("newest_id")))
         token = _text(meta.get("next_token"))
         if token and since_id is not None:
@@ -236,8 +263,34 @@ class XSource:
             quota_left=self._http.quota_left,
         )
 
+    async def fetch_history(self, since: datetime, cursor: Mapping[str, Any] | None) -> SourcePage:
+        """One page of recent search between `since` (at most 7 days back) and `end_time`."""
+        saved = cursor or {}
+        if saved.get("done"):
+            return SourcePage(posts=[], cursor=dict(saved), quota_left=self._http.quota_left)
+        now = self._http.clock.now()
+        start = max(since, now - HISTORY_WINDOW + START_MARGIN)
+        if start > since + START_MARGIN:
+            log.warning("%s: X recent search keeps 7 days; history starts at %s", self.name, start)
+        end = _text(saved.get("end_time")) or _rfc3339(now - END_LAG)
+        window = {"start_time": _rfc3339(start), "end_time": end}
+        next_token = _text(saved.get("next_token"))
+        posts, skipped, meta = self._read(await self._search(None, next_token, window))
+        token = _text(meta.get("next_token"))
+        return SourcePage(
+            posts=[p for p in posts if p.created_at >= since],
+            cursor={"end_time": end, "next_token": token} if token else {"done": True},
+            more=token is not None,
+            skipped=skipped,
+            quota_left=self._http.quota_left,
+        )
+
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def _rfc3339(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: Any) -> str | None:
