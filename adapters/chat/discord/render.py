@@ -238,7 +238,7 @@ def summary_embed(view: SummaryView, *, with_chart: bool) -> discord.Embed:
     counts = " · ".join(f"{_severity_icon(c.name)} {c.name} {c.count:,}" for c in view.by_severity)
     description = [
         f"{short_time(view.since)} → {short_time(view.until)}",
-        f"**{view.total:,}** risky mentions" + (f" — {counts}" if counts else ""),
+        f"**{view.total:,}** mentions" + (f" — {counts}" if counts else ""),
         f"suppressed {view.suppressed:,} · muted {view.muted:,} · "
         f"marked wrong {view.hidden_wrong:,}",
     ]

@@ -133,7 +133,7 @@ class SlackHandlers:
         alt = ""
         if isinstance(result.view, SummaryView):
             alt = result.view.chart_alt
-        alt = (alt or "Chart of risky mentions by severity over time")[:MAX_ALT]
+        alt = (alt or "Chart of mentions by severity over time")[:MAX_ALT]
         try:
             await self.client.files_upload_v2(
                 channel=str(posted.get("channel") or channel),

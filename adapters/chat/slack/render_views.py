@@ -138,7 +138,7 @@ def render_summary(view: SummaryView, *, chart_note: str = "") -> SlackMessage:
         blocks.append(context([chart_note]))
     text = (
         f"Summary for {view.brand or 'all brands'}, last {view.window}: "
-        f"{view.total} risky mentions ({by_severity})"
+        f"{view.total} mentions ({by_severity})"
     )
     return SlackMessage(fallback(text), fit_blocks(blocks, "Use /deinfluence drill <brand>."))
 
