@@ -48,6 +48,13 @@ def _history(alert: AlertRow) -> tuple[str, ...]:
 
 
 def _actions(alert: AlertRow) -> tuple[Action, ...]:
+    if alert.kind == "digest":
+        return ()
+    if alert.kind == "spike":  # the posts behind it, and owning it; a wave is never "wrong"
+        spike = [Action.ACK, Action.MUTE_1H, Action.MUTE_24H, Action.SHOW_POSTS]
+        if alert.status == ACKNOWLEDGED:
+            spike.remove(Action.ACK)
+        return (Action.SHOW_POSTS,) if alert.status == RESOLVED else tuple(spike)
     if alert.status == RESOLVED or alert.wrong_by:
         return (Action.SHOW_POSTS,)
     actions = [Action.ACK, Action.MUTE_1H, Action.MUTE_24H, Action.SHOW_POSTS, Action.WRONG]

@@ -9,7 +9,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -219,6 +219,7 @@ class RouteConfig(_Strict):
     digest: str | None = Field(
         "0 9 * * *", description="cron (in `timezone`) for the summary digest; empty to turn off"
     )
+    digest_window: Duration = Field(timedelta(hours=24), description="what a digest covers")
     quiet_hours: str | None = Field(
         None,
         description='e.g. "22:00-07:00": non-critical alerts are held, then sent as one digest',
@@ -266,6 +267,15 @@ class RouteConfig(_Strict):
 
     def quiet_window(self) -> tuple[time, time] | None:
         return parse_quiet_hours(self.quiet_hours) if self.quiet_hours else None
+
+    def is_quiet(self, when: datetime) -> bool:
+        """Inside this route's quiet hours, in its own time zone (DST included)?"""
+        window = self.quiet_window()
+        if window is None:
+            return False
+        start, end = window
+        local = when.astimezone(self.zone).time()
+        return start <= local < end if start < end else (local >= start or local < end)
 
     @field_validator("min_severity")
     @classmethod

@@ -86,7 +86,7 @@ class Deliverer:
     async def recover(self) -> int:
         """Settle deliveries a crash left in flight; returns how many were reset."""
         async with self.db.transaction() as session:
-            ids = await alert_store.in_flight(session)
+            ids = await alert_store.in_flight(session, list(self.notifiers))
             rows = [await session.get(DeliveryRow, i) for i in ids]
             for row in rows:
                 if row is None:
@@ -105,7 +105,9 @@ class Deliverer:
     async def run_once(self, limit: int = 200) -> DeliveryReport:
         report = DeliveryReport()
         async with self.db.read() as session:
-            due = await alert_store.due_deliveries(session, self.clock.now(), limit)
+            due = await alert_store.due_deliveries(
+                session, self.clock.now(), list(self.notifiers), limit
+            )
         for delivery_id in due:
             await self._deliver(delivery_id, report)
         return report

@@ -258,7 +258,11 @@ class Ingestor:
                 report.alerts_raised += 1
             elif decision.action == "raise" and alert is not None:
                 self._raise(alert, post, mention, decision)
-                outgoing.append(alert_store.Outgoing(alert.id, decision.routes))
+                outgoing.append(
+                    alert_store.Outgoing(
+                        alert.id, decision.routes, severity=Severity(mention.severity)
+                    )
+                )
                 report.alerts_raised += 1
                 report.alert_ids.append(alert.id)
         if fresh:
@@ -269,8 +273,11 @@ class Ingestor:
                 alert = created[key]
                 if alert.status == GROUPED:
                     continue
-                held = placement.thread_for(alert.brand, Severity(alert.severity))
-                outgoing.append(alert_store.Outgoing(alert.id, decision.routes, held))
+                severity = Severity(alert.severity)
+                thread = placement.thread_for(alert.brand, severity)
+                outgoing.append(
+                    alert_store.Outgoing(alert.id, decision.routes, thread, severity=severity)
+                )
                 report.alert_ids.append(alert.id)
             for key, who, post, mention in folds:
                 parent = created[first_in_page[who]]

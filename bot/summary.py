@@ -74,7 +74,7 @@ async def build_summary(
     languages = Counter((m.lang or p.lang or "unknown") for m, p in pairs)
     sources = Counter(p.source for _, p in pairs)
     alert_query = select(AlertRow.status, func.count()).where(
-        AlertRow.created_at >= since, AlertRow.created_at <= now
+        AlertRow.kind == "mention", AlertRow.created_at >= since, AlertRow.created_at <= now
     )
     if brand is not None:
         alert_query = alert_query.where(AlertRow.brand == brand)

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import RouteConfig
+from bot.models import Severity
 from bot.store.tables import AlertRow, DeliveryRow, MentionRow, PostRow
 
 PENDING = "pending"
@@ -17,6 +18,8 @@ IN_FLIGHT = "in_flight"
 DELIVERED = "delivered"
 FAILED = "failed"
 PARKED = "parked"
+HELD = "held"  # quiet hours: waits for the catch-up digest
+FOLDED = "folded"  # delivered inside a catch-up digest
 UNDELIVERED_STATES = (PENDING, IN_FLIGHT, FAILED, PARKED)
 
 
@@ -50,6 +53,13 @@ class Outgoing:
     routes: Sequence[RouteConfig]
     thread_alert_id: int | None = None
     escalate: bool = False
+    severity: Severity | None = None  # a post alert's; None (spikes, digests) is never held
+
+
+def _state(item: Outgoing, route: RouteConfig, now: datetime) -> str:
+    """Non-critical post alerts wait out the route's quiet hours (then come as one digest)."""
+    held = item.severity is not None and item.severity < Severity.CRITICAL
+    return HELD if held and route.is_quiet(now) else PENDING
 
 
 async def add_deliveries(session: AsyncSession, items: Sequence[Outgoing], now: datetime) -> None:
@@ -63,7 +73,7 @@ async def add_deliveries(session: AsyncSession, items: Sequence[Outgoing], now: 
             "channel": route.channel,
             "mention": None if item.thread_alert_id else route.oncall,
             "thread_alert_id": item.thread_alert_id,
-            "state": PENDING,
+            "state": _state(item, route, now),
             "delivered_version": 0,
             "attempts": 0,
             "escalation_round": 0,
@@ -84,11 +94,18 @@ def bump(alert: AlertRow, now: datetime) -> None:
     alert.updated_at = now
 
 
-async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    """Deliveries to post (pending, retry due) or to edit (delivered but older than the alert)."""
+async def due_deliveries(
+    session: AsyncSession, now: datetime, platforms: Sequence[str], limit: int = 100
+) -> list[int]:
+    """Deliveries to post (pending, retry due) or to edit (delivered but older than the alert).
+
+    Only for `platforms` this process is connected to: a CLI command run beside the bot
+    leaves Slack and Discord deliveries to the bot instead of failing them.
+    """
     query = (
         select(DeliveryRow.id)
         .join(AlertRow, AlertRow.id == DeliveryRow.alert_id)
+        .where(DeliveryRow.platform.in_(platforms))
         .where(
             or_(
                 (DeliveryRow.state.in_((PENDING, FAILED, PARKED)))
@@ -105,8 +122,14 @@ async def due_deliveries(session: AsyncSession, now: datetime, limit: int = 100)
     return list(await session.scalars(query))
 
 
-async def in_flight(session: AsyncSession) -> list[int]:
-    return list(await session.scalars(select(DeliveryRow.id).where(DeliveryRow.state == IN_FLIGHT)))
+async def in_flight(session: AsyncSession, platforms: Sequence[str]) -> list[int]:
+    return list(
+        await session.scalars(
+            select(DeliveryRow.id).where(
+                DeliveryRow.state == IN_FLIGHT, DeliveryRow.platform.in_(platforms)
+            )
+        )
+    )
 
 
 async def load_alert(

@@ -188,7 +188,7 @@ class MuteRow(Base):
 class CursorRow(Base):
     __tablename__ = "source_cursors"
 
-    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(120), primary_key=True)
     cursor: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
@@ -224,6 +224,6 @@ class SeenKeyRow(Base):
 
     __tablename__ = "seen_keys"
 
-    namespace: Mapped[str] = mapped_column(String(40), primary_key=True)
+    namespace: Mapped[str] = mapped_column(String(120), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     seen_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""on-call timers: escalation rounds, ack expiry, auto-resolve, threaded and notice deliveries
+"""on-call timers (escalation rounds, ack expiry, auto-resolve), threads, notices, longer keys
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +18,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # room for "backfill:<source>" and "ingest:<source>" keys beside 40-character names
+    with op.batch_alter_table("source_cursors", schema=None) as batch_op:
+        batch_op.alter_column(
+            "source", existing_type=sa.String(length=40), type_=sa.String(length=120)
+        )
+    with op.batch_alter_table("seen_keys", schema=None) as batch_op:
+        batch_op.alter_column(
+            "namespace", existing_type=sa.String(length=40), type_=sa.String(length=120)
+        )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("ack_expires_at", bot.store.tables.UtcDateTime(timezone=True), nullable=True)
@@ -57,3 +66,11 @@ def downgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_column("below_since")
         batch_op.drop_column("ack_expires_at")
+    with op.batch_alter_table("seen_keys", schema=None) as batch_op:
+        batch_op.alter_column(
+            "namespace", existing_type=sa.String(length=120), type_=sa.String(length=40)
+        )
+    with op.batch_alter_table("source_cursors", schema=None) as batch_op:
+        batch_op.alter_column(
+            "source", existing_type=sa.String(length=120), type_=sa.String(length=40)
+        )
