@@ -140,6 +140,20 @@ class App:
                 interval=DELIVERY_INTERVAL,
             )
         )
+        specs.extend(
+            JobSpec(
+                id=f"digest:{route.name}",
+                func=self._tracked(
+                    f"digest:{route.name}", functools.partial(self.pipeline.digest, route.name)
+                ),
+                interval=timedelta(days=1),
+                cron=route.digest,
+                timezone=route.timezone,
+                misfire_grace=timedelta(hours=1),
+            )
+            for route in self.config.routes
+            if route.digest
+        )
         specs.append(
             JobSpec(
                 id="oncall",

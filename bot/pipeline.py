@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Deliverer, DeliveryReport
+from bot.digests import Digests
 from bot.ingest import Ingestor, IngestReport, Matcher, Scorer
 from bot.models import Post
 from bot.oncall import OnCall, TickReport
@@ -34,6 +35,7 @@ class Pipeline:
         self.poller = Poller(db, self.ingestor, clock)
         self.deliverer = Deliverer(db, notifiers, clock, config.alerts)
         self.oncall = OnCall(config, db, clock)
+        self.digests = Digests(config, db, clock)
         self._budgets = {s.name: s.page_budget for s in config.sources}
 
     async def poll(self, name: str, *, force: bool = False) -> PollReport:
@@ -52,8 +54,14 @@ class Pipeline:
     async def tick(self) -> TickReport:
         """On-call timers (escalations, lapsed acks), then whatever they queued."""
         report = await self.oncall.tick()
+        await self.digests.catch_up()
         await self.deliverer.run_once()
         return report
+
+    async def digest(self, route: str) -> None:
+        """A route's scheduled summary digest."""
+        await self.digests.scheduled(route)
+        await self.deliverer.run_once()
 
     async def deliver(self) -> DeliveryReport:
         return await self.deliverer.run_once()
