@@ -9,6 +9,7 @@ from bot.config import Config, RouteConfig
 LOCAL_PLATFORMS = frozenset({"cli", "console"})
 RESPONDER_ACTIONS = frozenset({"ack", "resolve"})
 MANAGER_ACTIONS = frozenset({"mute", "unmute", "wrong"})
+VIEWER_ACTIONS = frozenset({"view"})
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,10 @@ class Actor:
 
 
 def _allowed_by(route: RouteConfig, action: str, actor: Actor) -> bool:
-    people = route.responders if action in RESPONDER_ACTIONS else route.managers
+    if action in VIEWER_ACTIONS:
+        people = route.viewers
+    else:
+        people = route.responders if action in RESPONDER_ACTIONS else route.managers
     if not people:
         return True
     return actor.user_id in people or any(group in people for group in actor.groups)
@@ -38,7 +42,7 @@ def may(config: Config, actor: Actor, action: str, brand: str | None) -> bool:
 
     The local terminal (console, `deinfluence command`) is the operator and may do anything.
     """
-    if action not in RESPONDER_ACTIONS | MANAGER_ACTIONS:
+    if action not in RESPONDER_ACTIONS | MANAGER_ACTIONS | VIEWER_ACTIONS:
         return True
     if actor.platform in LOCAL_PLATFORMS:
         return True
@@ -52,6 +56,7 @@ def may(config: Config, actor: Actor, action: str, brand: str | None) -> bool:
         routes = in_channel or routes
     if not routes:
         return False
-    if brand is None:  # a mute across brands needs the right on every route it touches
+    if brand is None and action not in VIEWER_ACTIONS:
+        # a mute across brands needs the right on every route it touches
         return all(_allowed_by(route, action, actor) for route in routes)
     return any(_allowed_by(route, action, actor) for route in routes)

@@ -270,3 +270,16 @@ async def test_status_names_why_alerts_are_undelivered(db: Database, clock: Manu
         "slack C1: 1 alert(s) undelivered: not_in_channel (retrying)",
     )
     assert "not_in_channel" in status.text
+
+
+async def test_viewers_limit_who_sees_summaries(db: Database, clock: ManualClock) -> None:
+    routes = [{**ROUTES[0], "viewers": ["U_LEAD", "S_MARKETING"]}]
+    cfg = config(routes)
+    service = CommandService(cfg, db, clock)
+    for text in ("summary", "summary GlowLab", "drill GlowLab", "status", "brands", "mutes"):
+        refused = await service.run_text(text, STRANGER)
+        assert not refused.ok and isinstance(refused.view, Notice), text
+        assert refused.view.level == "denied", text
+        assert (await service.run_text(text, LEAD)).ok, text
+        assert (await service.run_text(text, Actor("slack", "U_X", groups=("S_MARKETING",)))).ok
+    assert (await service.run_text("help", STRANGER)).ok
