@@ -16,9 +16,13 @@ def bucket_size(window: timedelta) -> timedelta:
 
 
 def severity_chart(
-    points: Sequence[tuple[datetime, Severity]], since: datetime, until: datetime, title: str
+    points: Sequence[tuple[datetime, Severity]],
+    since: datetime,
+    until: datetime,
+    title: str,
+    spikes: Sequence[tuple[datetime, datetime]] = (),
 ) -> bytes:
-    """Stacked bars of mentions per hour (per day for long windows) by severity."""
+    """Stacked bars of mentions per hour (per day for long windows) by severity; spikes shaded."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,6 +53,15 @@ def severity_chart(
             align="edge",
         )
         bottom = [b + c for b, c in zip(bottom, counts[severity], strict=True)]
+    for number, (start, end) in enumerate(spikes):
+        left, right = date2num([start, end])  # type: ignore[no-untyped-call]
+        ax.axvspan(
+            left,
+            right,
+            color="#d32f2f",
+            alpha=0.12,
+            label="spike" if number == 0 else None,
+        )
     ax.set_title(title)
     ax.set_ylabel("mentions")
     ax.legend(loc="upper left", fontsize="small", ncols=4)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts import SUPPRESSED
+from bot.alerts import ACKNOWLEDGED, RESOLVED, SUPPRESSED
 from bot.cards import post_line
 from bot.charts import severity_chart
 from bot.durations import format_duration
 from bot.models import Severity
 from bot.store.tables import AlertRow, MentionRow, PostRow
+from bot.timeutil import short_time
 from bot.views import Counted, DrillView, PostLine, SummaryView
 
 TOP_POSTS = 5
@@ -104,6 +105,8 @@ async def build_summary(
         chart_alt=f"Mentions per {'hour' if window <= timedelta(days=3) else 'day'} by severity "
         f"for {brand or 'all brands'} over the last {format_duration(window)}",
     )
+    spikes = await _spikes(session, brand, since, now)
+    view = replace(view, open_spikes=tuple(line for line, _, _, active in spikes if active))
     png = None
     if chart:
         png = severity_chart(
@@ -111,8 +114,35 @@ async def build_summary(
             since,
             now,
             f"{brand or 'All brands'}: mentions by severity",
+            spikes=[(start, end) for _, start, end, _ in spikes],
         )
     return SummaryResult(view, png, summary_text(view))
+
+
+async def _spikes(
+    session: AsyncSession, brand: str | None, since: datetime, until: datetime
+) -> list[tuple[str, datetime, datetime, bool]]:
+    """Spikes that overlap the window: (owner line, start, end, still open)."""
+    query = select(AlertRow).where(AlertRow.kind == "spike", AlertRow.created_at <= until)
+    if brand is not None:
+        query = query.where(AlertRow.brand == brand)
+    out = []
+    for alert in await session.scalars(query.order_by(AlertRow.id)):
+        end = alert.resolved_at or until
+        if end < since:
+            continue
+        active = alert.status != RESOLVED
+        owner = (
+            f"acknowledged by {alert.acked_by}"
+            if alert.status == ACKNOWLEDGED
+            else "nobody owns it yet"
+            if active
+            else "resolved"
+        )
+        since_when = short_time(alert.created_at)
+        line = f"#{alert.id} {alert.brand} since {since_when}: {alert.status}, {owner}"
+        out.append((line, max(alert.created_at, since), end, active))
+    return out
 
 
 async def _alert_ids(session: AsyncSession, mention_ids: list[int]) -> dict[int, int]:
@@ -140,6 +170,7 @@ def summary_text(view: SummaryView) -> str:
         )
     if view.languages:
         lines.append("Languages: " + ", ".join(f"{c.name} ({c.count})" for c in view.languages))
+    lines.extend(f"Open spike {spike}" for spike in view.open_spikes)
     for line in view.top_posts:
         lines.append(f"- [{line.severity.label}] @{line.author} on {line.source}: {line.text[:80]}")
     return "\n".join(lines)

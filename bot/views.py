@@ -159,6 +159,7 @@ class SummaryView:
     languages: tuple[Counted, ...]
     sources: tuple[Counted, ...]
     chart_alt: str = ""
+    open_spikes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

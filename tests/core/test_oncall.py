@@ -223,3 +223,13 @@ async def test_a_grouped_post_that_grows_raises_its_alert(db: Database, clock: M
     await pipe.deliver()
     assert len(chat.posted) == 1
     assert chat.updated[-1][1].severity is Severity.CRITICAL
+
+
+async def test_summary_lists_open_spikes_and_their_owner(db: Database, clock: ManualClock) -> None:
+    pipe, _, service = setup(db, clock)
+    alert_id = await open_spike(pipe, db)
+    await service.run_text(f"ack {alert_id}", ONCALL)
+    result = await service.run_text("summary GlowLab 24h", ONCALL)
+    assert f"Open spike #{alert_id} GlowLab" in result.text
+    assert "acknowledged by slack:U_ONCALL" in result.text
+    assert result.chart_png is not None

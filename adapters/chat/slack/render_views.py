@@ -120,7 +120,7 @@ def render_summary(view: SummaryView, *, chart_note: str = "") -> SlackMessage:
         context([f"{short_time(view.since)} – {short_time(view.until)}"]),
         fields_section(
             [
-                ("Risky mentions", str(view.total)),
+                ("Mentions", str(view.total)),
                 ("By severity", escape(by_severity)),
                 ("Muted / suppressed", f"{view.muted} / {view.suppressed}"),
                 ("Marked wrong (hidden)", str(view.hidden_wrong)),
@@ -131,6 +131,9 @@ def render_summary(view: SummaryView, *, chart_note: str = "") -> SlackMessage:
             ]
         ),
     ]
+    if view.open_spikes:
+        spikes = "\n".join(f"🚨 {escape(line)}" for line in view.open_spikes)
+        blocks.append(section(f"*Open spikes*\n{spikes}"))
     if view.top_posts:
         blocks += [divider(), section("*Top posts by reach*")]
         blocks += [post_block(p) for p in view.top_posts[:MAX_POSTS]]
