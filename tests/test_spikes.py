@@ -1,0 +1,290 @@
+"""Spike detector: baselines, thresholds, sensitivity, wording, time zones."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from bot.models import Severity
+from bot.spikes import (
+    Basis,
+    Measure,
+    RecentMention,
+    Sensitivity,
+    Series,
+    SpikePolicy,
+    assess,
+    hourly_counts,
+    is_clear,
+)
+
+HOUR = timedelta(hours=1)
+TUESDAY_13_UTC = datetime(2024, 3, 12, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CET)
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def history(
+    now: datetime, days: int, per_hour: Callable[[datetime], int] | int
+) -> dict[datetime, dict[Severity, int]]:
+    """Hourly LOW counts for `days` before the current hour."""
+    rate = per_hour if callable(per_hour) else (lambda _at, n=per_hour: n)
+    first = (now - HOUR).replace(minute=0) - timedelta(days=days)
+    out: dict[datetime, dict[Severity, int]] = {}
+    at = first
+    while at < now - HOUR:
+        out[at] = {Severity.LOW: rate(at)}
+        at += HOUR
+    return out
+
+
+def recent(
+    now: datetime, n: int, severity: Severity = Severity.LOW, within: timedelta = HOUR
+) -> list[RecentMention]:
+    """n mentions spread evenly over the last `within`."""
+    return [
+        RecentMention(at=now - within * (i + 0.5) / n, severity=severity, ref=f"p{i}")
+        for i in range(n)
+    ]
+
+
+def series(
+    now: datetime,
+    days: int,
+    per_hour: Callable[[datetime], int] | int,
+    mentions: list[RecentMention],
+) -> Series:
+    return Series(
+        hourly=history(now, days, per_hour),
+        recent=mentions,
+        covered_from=(now - HOUR).replace(minute=0) - timedelta(days=days),
+    )
+
+
+BALANCED = SpikePolicy()
+
+
+def test_no_history_uses_the_floor() -> None:
+    now = TUESDAY_13_UTC
+    quiet = assess(Series({}, recent(now, 8)), now, BALANCED, brand="GlowLab")
+    loud = assess(Series({}, recent(now, 12)), now, BALANCED, brand="GlowLab")
+    assert quiet.basis is loud.basis is Basis.FLOOR
+    assert not quiet.is_spike
+    assert loud.is_spike
+    assert loud.explain().startswith(
+        "12 negative mentions in the last hour; "
+        "not enough history yet, so the floor of 10 per hour applies"
+    )
+
+
+def test_thin_history_uses_hour_of_day() -> None:
+    now = TUESDAY_13_UTC
+    check = assess(series(now, 5, 3, recent(now, 3)), now, BALANCED, brand="GlowLab")
+    assert check.basis is Basis.HOUR_OF_DAY
+    assert check.plan.periods == 5
+    assert not check.is_spike
+    assert 2 <= check.expected <= 4
+    assert "over the last 5 days" in check.explain()
+    spiking = assess(series(now, 5, 3, recent(now, 20)), now, BALANCED, brand="GlowLab")
+    assert spiking.is_spike
+
+
+def test_three_weeks_use_hour_of_week_and_a_monday_rush_is_normal() -> None:
+    monday_10 = datetime(2024, 3, 11, 10, 0, tzinfo=UTC)
+
+    def rush(at: datetime) -> int:
+        return 30 if at.weekday() == 0 and at.hour == 9 else 2
+
+    data = series(monday_10, 28, rush, recent(monday_10, 30))
+    weekly = assess(data, monday_10, BALANCED, brand="GlowLab")
+    assert weekly.basis is Basis.HOUR_OF_WEEK
+    assert weekly.plan.periods == 4
+    assert not weekly.is_spike
+    assert weekly.basis_text == "the same hour on the previous 4 Mondays"
+    # The same rush judged against plain hour-of-day (other days are quiet) is a spike.
+    daily = assess(data, monday_10, SpikePolicy(min_weeks=5), brand="GlowLab")
+    assert daily.basis is Basis.HOUR_OF_DAY
+    assert daily.is_spike
+
+
+def test_min_count_is_respected() -> None:
+    now = TUESDAY_13_UTC
+    for n, expected in ((4, False), (5, True)):
+        check = assess(series(now, 28, 0, recent(now, n)), now, BALANCED, brand="b")
+        assert check.is_spike is expected, n
+    strict = SpikePolicy(min_count=10)
+    assert not assess(series(now, 28, 0, recent(now, 9)), now, strict, brand="b").is_spike
+    assert assess(series(now, 28, 0, recent(now, 10)), now, strict, brand="b").is_spike
+
+
+@pytest.mark.parametrize(("days", "rate"), [(0, 0), (5, 2), (28, 0), (28, 3), (28, 20)])
+def test_more_flags_a_superset_of_balanced_which_flags_a_superset_of_fewer(
+    days: int, rate: int
+) -> None:
+    now = TUESDAY_13_UTC
+    flagged: dict[Sensitivity, set[tuple[int, Severity]]] = {s: set() for s in Sensitivity}
+    for n in range(0, 80, 2):
+        for severity in (Severity.LOW, Severity.CRITICAL):
+            data = series(now, days, rate, recent(now, n, severity, within=timedelta(minutes=20)))
+            for sensitivity in Sensitivity:
+                policy = SpikePolicy(sensitivity=sensitivity)
+                if assess(data, now, policy, brand="b").is_spike:
+                    flagged[sensitivity].add((n, severity))
+    assert flagged[Sensitivity.FEWER] <= flagged[Sensitivity.BALANCED]
+    assert flagged[Sensitivity.BALANCED] <= flagged[Sensitivity.MORE]
+    assert flagged[Sensitivity.MORE]  # the grid reaches spikes for every baseline
+
+
+def test_a_few_critical_posts_spike_on_weight_alone() -> None:
+    now = TUESDAY_13_UTC
+    data = series(now, 28, 2, recent(now, 3, Severity.CRITICAL))
+    check = assess(data, now, BALANCED, brand="GlowLab")
+    assert check.count == 3
+    assert check.weighted == 24
+    assert check.is_spike
+    assert {t.measure for t in check.fired} == {Measure.WEIGHTED}
+    assert check.explain().startswith(
+        "3 negative mentions in the last hour (3 critical) weigh 24 by severity; "
+        "usual weight for a Tuesday 12:00–13:00 is"
+    )
+    same_count_low = assess(series(now, 28, 2, recent(now, 3)), now, BALANCED, brand="GlowLab")
+    assert not same_count_low.is_spike
+
+
+def test_explanation_states_the_maths_in_the_configured_time_zone() -> None:
+    now = TUESDAY_13_UTC
+    policy = SpikePolicy(timezone="Europe/Amsterdam")
+    check = assess(series(now, 28, 3, recent(now, 31)), now, policy, brand="GlowLab")
+    assert check.is_spike
+    text = check.explain()
+    match = re.fullmatch(
+        r"31 negative mentions in the last hour; usual for a Tuesday 13:00–14:00 is "
+        r"(\d+)–(\d+); (\d+(?:\.\d)?)× above",
+        text,
+    )
+    assert match, text
+    low, high, ratio = int(match[1]), int(match[2]), float(match[3])
+    assert low <= 3 <= high
+    assert ratio == pytest.approx(31 / check.expected, abs=0.51)
+
+
+def test_quiet_hour_is_explained_as_usual() -> None:
+    now = TUESDAY_13_UTC
+    check = assess(series(now, 28, 4, recent(now, 4)), now, BALANCED, brand="b")
+    assert not check.is_spike
+    assert check.below_threshold
+    assert check.explain().endswith("within the usual range")
+
+
+def test_hour_of_week_follows_local_wall_clock_across_dst() -> None:
+    # Clocks go back on Sunday 27 Oct 2024 in Amsterdam. Every day the local hour
+    # 13:00-14:00 is busy: 11:00 UTC in summer time, 12:00 UTC in winter time.
+    monday_after = datetime(2024, 10, 28, 13, 0, tzinfo=UTC)  # 14:00 CET
+
+    def busy_local_13(at: datetime) -> int:
+        return 20 if at.astimezone(AMS).hour == 13 else 1
+
+    data = series(monday_after, 28, busy_local_13, recent(monday_after, 20))
+    local = assess(data, monday_after, SpikePolicy(timezone="Europe/Amsterdam"), brand="b")
+    assert local.basis is Basis.HOUR_OF_WEEK
+    assert not local.is_spike
+    assert "usual for a Monday 13:00–14:00 is" in local.explain()
+    # In UTC the busy hour moved, so the same data looks like a spike.
+    assert assess(data, monday_after, BALANCED, brand="b").is_spike
+
+
+def test_short_window_sees_a_burst_at_the_next_poll() -> None:
+    now = TUESDAY_13_UTC
+    before = recent(now - timedelta(minutes=5), 28, within=timedelta(minutes=55))
+    burst = recent(now, 15, within=timedelta(minutes=5))
+    check = assess(series(now, 28, 30, before + burst), now, BALANCED, brand="b")
+    assert check.is_spike
+    assert check.headline.window == timedelta(minutes=5)
+    assert check.explain().startswith(
+        "15 negative mentions in the last 5 minutes (43 in the last hour); usual for a Tuesday"
+    )
+
+
+def test_drivers_are_heaviest_first_and_capped() -> None:
+    now = TUESDAY_13_UTC
+    mentions = [*recent(now, 20), RecentMention(now - timedelta(minutes=1), Severity.HIGH, "big")]
+    check = assess(Series({}, mentions), now, SpikePolicy(max_posts=3), brand="b")
+    assert check.drivers[0].ref == "big"
+    assert len(check.drivers) == 3
+
+
+def test_window_edges_old_ignored_and_future_clamped() -> None:
+    now = TUESDAY_13_UTC
+    mentions = [
+        RecentMention(now - timedelta(minutes=61), Severity.LOW, "old"),
+        RecentMention(now - HOUR, Severity.LOW, "edge"),
+        RecentMention(now + timedelta(minutes=2), Severity.LOW, "skewed"),
+    ]
+    check = assess(Series({}, mentions), now, BALANCED, brand="b")
+    assert [m.ref for m in check.drivers] == ["skewed"]
+
+
+def test_is_clear_waits_for_resolve_after() -> None:
+    now = TUESDAY_13_UTC
+    calm = assess(series(now, 28, 3, recent(now, 3)), now, BALANCED, brand="b")
+    assert not is_clear(calm, last_spike_at=now - timedelta(minutes=30))
+    assert is_clear(calm, last_spike_at=now - HOUR)
+    assert is_clear(calm, now - timedelta(minutes=10), resolve_after=timedelta(minutes=10))
+    loud = assess(series(now, 28, 3, recent(now, 40)), now, BALANCED, brand="b")
+    assert not is_clear(loud, last_spike_at=now - timedelta(days=1))
+
+
+def test_naive_datetimes_are_rejected() -> None:
+    naive = datetime(2024, 3, 12, 13, 0)  # noqa: DTZ001 - the bug under test
+    with pytest.raises(ValueError, match="timezone-aware"):
+        assess(Series({}), naive, BALANCED, brand="b")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Series({naive: {Severity.LOW: 1}})
+    with pytest.raises(ValueError, match="timezone-aware"):
+        RecentMention(naive, Severity.LOW, "x")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Series({}, covered_from=naive)
+    with pytest.raises(ValueError, match="UTC hour start"):
+        Series({TUESDAY_13_UTC + timedelta(minutes=30): {Severity.LOW: 1}})
+
+
+def test_hourly_counts_buckets_by_utc_hour() -> None:
+    at = datetime(2024, 3, 12, 14, 59, tzinfo=AMS)  # 13:59 UTC
+    buckets = hourly_counts([(at, Severity.LOW), (at, Severity.HIGH), (at + HOUR, Severity.LOW)])
+    assert buckets == {
+        TUESDAY_13_UTC: {Severity.LOW: 1, Severity.HIGH: 1},
+        TUESDAY_13_UTC + HOUR: {Severity.LOW: 1},
+    }
+
+
+def test_policy_parses_config_values_and_rejects_bad_ones() -> None:
+    policy = SpikePolicy.model_validate(
+        {
+            "sensitivity": "more",
+            "window": "30m",
+            "fast_window": "5m",
+            "history": "21d",
+            "severity_weights": {"critical": 10},
+            "timezone": "Europe/Amsterdam",
+        }
+    )
+    assert policy.window == timedelta(minutes=30)
+    assert policy.weight(Severity.CRITICAL) == 10
+    assert policy.weight(Severity.LOW) == 1
+    assert policy.alpha > BALANCED.alpha
+    for bad in (
+        {"timezone": "Mars/Olympus"},
+        {"sensitivity": "loud"},
+        {"fast_window": "2h"},
+        {"min_count": 0},
+        {"severity_weights": {"low": -1}},
+        {"severity_weights": {"urgent": 1}},
+        {"window": "0s"},
+        {"surprise": 1},
+    ):
+        with pytest.raises(ValidationError):
+            SpikePolicy.model_validate(bad)
