@@ -27,6 +27,7 @@ from pydantic import (
 from bot.durations import parse_duration
 from bot.models import Severity
 from bot.scoring.policy import ScoringPolicy
+from bot.spikes.policy import SpikePolicy
 
 DEFAULT_CONFIG_PATH = "deinfluence.toml"
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///deinfluence.db"
@@ -379,6 +380,7 @@ class Config(_Strict):
     policy: ScoringPolicy = Field(default_factory=ScoringPolicy)
     alerts: AlertPolicyConfig = Field(default_factory=AlertPolicyConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    spikes: SpikePolicy = Field(default_factory=SpikePolicy)
     store: StoreConfig = Field(default_factory=StoreConfig)
     env: Environment = Field(default_factory=Environment, exclude=True)
 

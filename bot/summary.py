@@ -186,7 +186,16 @@ async def build_drill(
     page: int,
 ) -> DrillView:
     pairs: list[tuple[MentionRow, PostRow]]
-    if alert is not None:
+    if alert is not None and alert.kind == "spike" and alert.details.get("wave_start"):
+        title = f"Alert #{alert.id}: {alert.title}"
+        start = datetime.fromisoformat(alert.details["wave_start"])
+        pairs = [
+            (m, p)
+            for m, p in await _mentions(session, alert.brand, start, alert.resolved_at or now)
+            if m.stance == "negative"
+            and (alert.details.get("source") is None or p.source == alert.details["source"])
+        ]
+    elif alert is not None:
         title = f"Alert #{alert.id}: {alert.title}"
         pairs = []
         if alert.mention_id is not None:

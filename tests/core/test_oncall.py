@@ -13,6 +13,7 @@ from bot.commands.service import CommandService
 from bot.models import Severity
 from bot.permissions import Actor
 from bot.pipeline import Pipeline
+from bot.spike_watch import SpikeReport
 from bot.store.database import Database
 from bot.store.tables import AlertRow, AuditRow
 from tests.core.helpers import RASH, RecordingChat, config, pipeline, post
@@ -33,10 +34,18 @@ ONCALL = Actor("slack", "U_ONCALL")
 FACTS: dict[str, Any] = {"observed": 31, "explain": "31 negative mentions in the last hour"}
 
 
+class SpikeHeld:
+    """Timer tests drive the lifecycle by hand: the spike "goes on" until the test says not."""
+
+    async def evaluate(self) -> SpikeReport:
+        return SpikeReport([], [])
+
+
 def setup(db: Database, clock: ManualClock) -> tuple[Pipeline, RecordingChat, CommandService]:
     chat = RecordingChat(platform="slack")
     cfg = config([ROUTE])
     pipe = pipeline(cfg, db, clock, chat)
+    pipe.spikes = SpikeHeld()  # type: ignore[assignment]
     return pipe, chat, CommandService(cfg, db, clock, on_change=pipe.deliver)
 
 
