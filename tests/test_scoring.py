@@ -275,3 +275,39 @@ def test_language_detection_used_when_missing(scorer: Scorer) -> None:
 
 def test_humanize() -> None:
     assert (humanize(911), humanize(420_000), humanize(1_200_000)) == ("911", "420k", "1.2M")
+
+
+@pytest.mark.parametrize(
+    ("text", "brand", "lang"),
+    [
+        ("ik ga de Tundra cup echt niet meer kopen, hij lekt", "Tundra", "nl"),
+        ("Cloudstep er helt ærligt ikke pengene værd, sålen gik i stykker", "Cloudstep", "da"),
+        ("köp inte PureFizz, det är slöseri med pengar", "PureFizz", "sv"),
+        ("n'achetez pas Lumina, c'est trop cher pour ce que c'est", "Lumina", "fr"),
+        ("no compres el AeroCurl, se rompió al mes y el servicio no responde", "AeroCurl", "es"),
+    ],
+)
+def test_clear_posts_never_call_lingua(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch, text: str, brand: str, lang: str
+) -> None:
+    """The cheap vote settles clear posts: lingua stays off the hot path."""
+
+    def no_lingua(_text: str) -> str | None:
+        raise AssertionError("lingua called")
+
+    monkeypatch.setattr("bot.scoring.scorer.lingua_language", no_lingua)
+    score = scorer.score(post(text), brand)
+    assert score.lang == lang
+    assert score.stance is Stance.NEGATIVE
+
+
+def test_language_given_or_decided_gives_the_same_score(scorer: Scorer) -> None:
+    text = "Nordlys er overpriset og kvaliteten er dårlig, kjøp heller brukt #deinfluencing"
+    given = scorer.score(post(text, "no"), "Nordlys")
+    decided = scorer.score(post(text), "Nordlys")
+    assert (given.stance, given.claims, given.alternative, given.severity) == (
+        decided.stance,
+        decided.claims,
+        decided.alternative,
+        decided.severity,
+    )

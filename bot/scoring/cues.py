@@ -42,15 +42,21 @@ class LanguageFile:
 
 @dataclass(frozen=True)
 class CueSet:
-    """The cues of several languages merged (a post's language plus English)."""
+    """The cues of several languages merged (a post's language plus English).
+
+    Phrase cues of every language live in one shared index (`union_index`), found
+    in one pass; a CueSet says which languages' hits count (`langs`) and holds
+    the word lists and templates of those languages.
+    """
 
     langs: tuple[str, ...]
     negators: frozenset[str]
     pronouns: frozenset[str]
-    index: PhraseIndex
     templates: tuple[Template, ...]
     amount_re: re.Pattern[str] | None
     templates_by_first: dict[str, tuple[Template, ...]]
+    template_firsts: frozenset[str]
+    slot_first: dict[str, tuple[Template, ...]]  # "{X} is better": by the word after the slot
 
 
 @lru_cache(maxsize=1)
@@ -73,24 +79,42 @@ def _template(kind: str, lang: str, text: str) -> Template:
     return Template(kind, lang, tuple(tokenize(before)), tuple(tokenize(after)))
 
 
+@lru_cache(maxsize=1)
+def union_index() -> PhraseIndex:
+    """Every language's phrase cues in one index; each phrase knows its language."""
+    index = PhraseIndex()
+    for lf in all_languages().values():
+        data = lf.data
+        for kind in STANCE_KINDS:
+            index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
+        for kind in CLAIM_KINDS:
+            index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))
+        index.add_all("generic", lf.lang, data.get("alternative", {}).get("generic", []))
+    return index
+
+
+@lru_cache(maxsize=1)
+def negator_languages() -> dict[str, tuple[str, ...]]:
+    """Negator word -> the languages it negates in (to see when a post's language matters)."""
+    owners: dict[str, list[str]] = {}
+    for lf in all_languages().values():
+        for word in lf.data.get("negators", []):
+            owners.setdefault(fold_phrase(word), []).append(lf.lang)
+    return {word: tuple(langs) for word, langs in owners.items()}
+
+
 @lru_cache(maxsize=64)
 def cue_set(langs: tuple[str, ...]) -> CueSet:
-    """Merged, indexed cues for `langs` (unknown codes are skipped)."""
+    """Merged word lists and templates for `langs` (unknown codes are skipped)."""
     table = all_languages()
     chosen = [table[code] for code in dict.fromkeys(langs) if code in table]
-    index = PhraseIndex()
     templates: list[Template] = []
     negators: set[str] = set()
     pronouns: set[str] = set()
     amounts: set[str] = set()
     for lf in chosen:
         data = lf.data
-        for kind in STANCE_KINDS:
-            index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
-        for kind in CLAIM_KINDS:
-            index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))
         alt = data.get("alternative", {})
-        index.add_all("generic", lf.lang, alt.get("generic", []))
         templates.extend(
             _template(kind, lf.lang, t) for kind in TEMPLATE_KINDS for t in alt.get(kind, [])
         )
@@ -106,12 +130,16 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
     by_first: dict[str, list[Template]] = {}
     for tpl in templates:
         by_first.setdefault(tpl.before[0] if tpl.before else "", []).append(tpl)
+    slot_first: dict[str, list[Template]] = {}
+    for tpl in by_first.get("", []):
+        slot_first.setdefault(tpl.after[0] if tpl.after else "", []).append(tpl)
     return CueSet(
+        slot_first={k: tuple(v) for k, v in slot_first.items()},
         templates_by_first={k: tuple(v) for k, v in by_first.items()},
+        template_firsts=frozenset(k for k in by_first if k),
         langs=tuple(lf.lang for lf in chosen),
         negators=frozenset(negators),
         pronouns=frozenset(pronouns),
-        index=index,
         templates=tuple(templates),
         amount_re=amount_re,
     )

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.scoring.text import fold_phrase
 
 ENTITY_OPEN, ENTITY_CLOSE = "\ue000", "\ue001"
 TOKEN_RE = re.compile(r"\ue000\d+\ue001|[#@][\w.]+|[\w'’]+|\S")
+MAX_ENTITIES = 512  # mask() keeps at most this many entities per post
+ENTITY_IDS = {f"{ENTITY_OPEN}{i}{ENTITY_CLOSE}": i for i in range(MAX_ENTITIES)}
+ENTITY_TOKENS = frozenset(ENTITY_IDS)
 CLAUSE_END = frozenset(",;:.!?()…")
 _MIN_STEM = 3
 
@@ -27,9 +30,7 @@ def tokenize(text: str) -> list[str]:
 
 def entity_index(token: str) -> int | None:
     """The entity number of a masked-entity token, else None."""
-    if token.startswith(ENTITY_OPEN):
-        return int(token[1:-1])
-    return None
+    return ENTITY_IDS.get(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,26 @@ class Phrase:
     lang: str
     tokens: tuple[str, ...]
     stem_last: bool
+    order: int = 0  # position among the candidates of its first word, kept in the hits
 
 
-@dataclass
 class PhraseIndex:
-    """Phrases keyed by their first token (exact) or first-token stem."""
+    """Phrases keyed by their first token (exact) or first-token stem.
 
-    exact: dict[str, list[Phrase]] = field(default_factory=dict)
-    stems: dict[str, list[Phrase]] = field(default_factory=dict)
+    `find` asks a per-word memo which phrases may start at each distinct word, so
+    a post costs two set operations plus work on the few words that start a cue;
+    the memo is a vocabulary cache (bounded, cleared when full), never a post cache.
+    """
+
+    MEMO_LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list[Phrase]] = {}
+        self.stems: dict[str, list[Phrase]] = {}
+        self._memo: dict[str, _Starts] = {}
+        self._count = 0
+        self._seen: set[str] = set()
+        self._relevant: set[str] = set()
 
     def add(self, kind: str, lang: str, text: str) -> None:
         tokens = tokenize(fold_phrase(text))
@@ -54,37 +67,108 @@ class PhraseIndex:
             tokens = tokens[:-1]
         if not tokens:
             return
-        phrase = Phrase(kind, lang, tuple(tokens), stem_last)
+        phrase = Phrase(kind, lang, tuple(tokens), stem_last, self._count)
+        self._count += 1
         if stem_last and len(tokens) == 1 and len(tokens[0]) >= _MIN_STEM:
             self.stems.setdefault(tokens[0][:_MIN_STEM], []).append(phrase)
         else:
             self.exact.setdefault(tokens[0], []).append(phrase)
+        self._forget()
 
     def add_all(self, kind: str, lang: str, texts: Iterable[str]) -> None:
         for text in texts:
             self.add(kind, lang, text)
 
+    def _forget(self) -> None:
+        self._memo.clear()
+        self._seen.clear()
+        self._relevant.clear()
+
+    def _candidates(self, tok: str) -> tuple[Phrase, ...]:
+        """Phrases that may start at token `tok` (a #hashtag only starts one-word claims)."""
+        hashtag = tok[:1] == "#"
+        word = tok[1:] if hashtag else tok
+        found = list(self.exact.get(word, ()))
+        found.extend(
+            p for p in self.stems.get(word[:_MIN_STEM], ()) if word.startswith(p.tokens[0])
+        )
+        if hashtag:
+            found = [p for p in found if len(p.tokens) == 1 and p.kind not in _NOT_IN_HASHTAGS]
+        return tuple(found)
+
+    def _learn(self, words: set[str]) -> None:
+        if len(self._seen) > self.MEMO_LIMIT:
+            self._forget()
+        for word in words:
+            found = self._candidates(word)
+            if found:
+                self._memo[word] = _Starts.of(found)
+                self._relevant.add(word)
+            self._seen.add(word)
+
     def find(
         self, tokens: list[str], kinds: frozenset[str] | None = None
     ) -> list[tuple[int, int, Phrase]]:
         """Every (start, end, phrase) occurrence; hashtag tokens only match one-word claims."""
+        words = set(tokens)
+        if not self._seen.issuperset(words):
+            self._learn(words.difference(self._seen))
+        relevant = self._relevant.intersection(words)
+        if not relevant:
+            return []
         hits: list[tuple[int, int, Phrase]] = []
+        memo = self._memo
+        last = len(tokens) - 1
         for i, tok in enumerate(tokens):
-            hashtag = tok[:1] == "#"
-            word = tok[1:] if hashtag else tok
-            candidates: list[Phrase] = list(self.exact.get(word, ()))
-            for phrase in self.stems.get(word[:_MIN_STEM], ()):
-                if word.startswith(phrase.tokens[0]):
-                    candidates.append(phrase)
-            for phrase in candidates:
-                if kinds is not None and phrase.kind not in kinds:
-                    continue
-                if hashtag and (len(phrase.tokens) > 1 or phrase.kind in _NOT_IN_HASHTAGS):
-                    continue
+            if tok not in relevant:
+                continue
+            starts = memo[tok]
+            found: list[tuple[int, int, Phrase]] = [(i, i + 1, p) for p in starts.single]
+            if starts.by_next and i < last:
+                for phrase in starts.by_next.get(tokens[i + 1], ()):
+                    end = i + 2 if len(phrase.tokens) == 2 else _match_rest(tokens, i, phrase)
+                    if end is not None:
+                        found.append((i, end, phrase))
+            for phrase in starts.loose:
                 end = _match_rest(tokens, i, phrase)
                 if end is not None:
-                    hits.append((i, end, phrase))
+                    found.append((i, end, phrase))
+            if kinds is not None:
+                found = [h for h in found if h[2].kind in kinds]
+            if len(found) > 1:
+                found.sort(key=_candidate_order)
+            hits.extend(found)
         return hits
+
+
+def _candidate_order(hit: tuple[int, int, Phrase]) -> tuple[bool, int]:
+    """Exact first words before stems, then the order the cue files list them."""
+    phrase = hit[2]
+    return phrase.stem_last and len(phrase.tokens) == 1, phrase.order
+
+
+@dataclass(frozen=True, slots=True)
+class _Starts:
+    """Phrases starting at one word: one-word ones, by exact next word, and the rest."""
+
+    single: tuple[Phrase, ...]
+    by_next: dict[str, tuple[Phrase, ...]]
+    loose: tuple[Phrase, ...]
+
+    @classmethod
+    def of(cls, phrases: tuple[Phrase, ...]) -> _Starts:
+        single: list[Phrase] = []
+        by_next: dict[str, list[Phrase]] = {}
+        loose: list[Phrase] = []
+        for phrase in phrases:
+            n = len(phrase.tokens)
+            if n == 1:
+                single.append(phrase)
+            elif phrase.tokens[1] != "*" and not (n == 2 and phrase.stem_last):
+                by_next.setdefault(phrase.tokens[1], []).append(phrase)
+            else:
+                loose.append(phrase)
+        return cls(tuple(single), {k: tuple(v) for k, v in by_next.items()}, tuple(loose))
 
 
 _NOT_IN_HASHTAGS = frozenset(
