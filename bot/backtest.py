@@ -10,16 +10,16 @@ import json
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.app import post_from_record
-from bot.clock import ManualClock
+from bot.clock import Clock, ManualClock
 from bot.config import Config
-from bot.delivery import Deliverer
-from bot.ingest import Ingestor
 from bot.matching import BrandMatcher
 from bot.models import Post
+from bot.pipeline import Pipeline
 from bot.ports import MappingError, MessageRef
 from bot.progress import progress
 from bot.scoring.scorer import Scorer
@@ -27,14 +27,25 @@ from bot.store.database import Database
 from bot.timeutil import parse_iso
 from bot.views import AlertCard
 
+AFTERMATH = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    event: str  # fired | updated | notice
+    channel: str
+    card: AlertCard | None
+    text: str = ""
+
 
 @dataclass
 class RecordingNotifier:
-    """Stands in for every chat platform: keeps what would have been posted or edited."""
+    """Stands in for every chat platform: keeps what would have been posted, edited or said."""
 
     platform: str
-    events: list[tuple[str, str, AlertCard]] = field(default_factory=list)
-    notices: list[tuple[str, str]] = field(default_factory=list)
+    clock: Clock
+    events: list[Event] = field(default_factory=list)
 
     async def post(
         self,
@@ -44,15 +55,15 @@ class RecordingNotifier:
         mention: str | None,
         thread: MessageRef | None = None,
     ) -> MessageRef:
-        self.events.append(("fired", channel, card))
+        self.events.append(Event(self.clock.now(), "fired", channel, card))
         return MessageRef(self.platform, channel, str(len(self.events)))
 
     async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
-        self.notices.append((ref.channel, text))
-        return MessageRef(self.platform, ref.channel, f"n{len(self.notices)}", ref.message_id)
+        self.events.append(Event(self.clock.now(), "notice", ref.channel, None, text))
+        return MessageRef(self.platform, ref.channel, f"n{len(self.events)}", ref.message_id)
 
     async def update(self, ref: MessageRef, card: AlertCard) -> None:
-        self.events.append(("updated", ref.channel, card))
+        self.events.append(Event(self.clock.now(), "updated", ref.channel, card))
 
 
 def read_posts(path: Path) -> tuple[list[tuple[Any, Post]], list[str]]:
@@ -78,16 +89,26 @@ def read_posts(path: Path) -> tuple[list[tuple[Any, Post]], list[str]]:
     return items, problems
 
 
-def _event_json(event: str, channel: str, card: AlertCard) -> dict[str, Any]:
+def _event_json(item: Event) -> dict[str, Any]:
+    card = item.card
+    if card is None:
+        return {
+            "event": item.event,
+            "at": item.at.isoformat(),
+            "channel": item.channel,
+            "text": item.text,
+        }
     post = card.post
     return {
-        "event": event,
+        "event": item.event,
+        "at": item.at.isoformat(),
         "kind": card.kind,
         "alert_id": card.alert_id,
+        "status": card.status,
         "brand": card.brand,
         "severity": card.severity.label,
         "score": card.score,
-        "channel": channel,
+        "channel": item.channel,
         "post_id": post.native_id if post else None,
         "source": post.source if post else None,
         "author": post.author if post else None,
@@ -95,57 +116,87 @@ def _event_json(event: str, channel: str, card: AlertCard) -> dict[str, Any]:
     }
 
 
+def _event_text(item: Event) -> str:
+    when = f"{item.at:%Y-%m-%d %H:%M}"
+    card = item.card
+    if card is None:
+        return f"{when} notice  {item.channel}: {item.text}"
+    line = card.post
+    who = f"{line.native_id} @{line.author}" if line else card.title
+    return (
+        f"{when} {item.event:7} #{card.alert_id:<5} {card.kind:7} {card.status:12} "
+        f"{card.severity.label:8} {card.brand:12} {who}  {'; '.join(card.reasons[:3])}"
+    )
+
+
 async def run_backtest(
     posts_path: Path, config: Config, *, json_output: bool
 ) -> tuple[int, list[str]]:
+    """Replay the posts on simulated time, evaluating spikes and on-call timers every poll."""
     items, problems = read_posts(posts_path)
     lines: list[str] = [f"skipped {p}" for p in problems] if not json_output else []
     if not items:
         return 1, [*lines, f"{posts_path}: no posts to replay"]
+    clock = ManualClock(items[0][0])
+    recorders = {p: RecordingNotifier(p, clock) for p in ("console", "slack", "discord")}
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'backtest.db'}")
         await db.upgrade()
-        clock = ManualClock(items[0][0])
-        ingestor = Ingestor(
-            config, db, BrandMatcher(config.brands), Scorer(config.brands, config.policy), clock
+        pipeline = Pipeline(
+            config,
+            db,
+            clock,
+            BrandMatcher(config.brands),
+            Scorer(config.brands, config.policy),
+            {},
+            dict(recorders),
         )
-        recorders = {p: RecordingNotifier(p) for p in ("console", "slack", "discord")}
-        deliverer = Deliverer(db, dict(recorders), clock, config.alerts)
+        step = config.spikes.fast_window
+        next_check = items[0][0]
         with progress("backtest", len(items)) as bar:
             for released, post in items:
+                while next_check <= released:  # the polls that happened before this post
+                    clock.set(next_check)
+                    await pipeline.tick()
+                    next_check += step
                 clock.set(released)
-                await ingestor.ingest("backtest", [post])
-                await deliverer.run_once()
+                await pipeline.ingestor.ingest("backtest", [post])
+                await pipeline.deliver()
                 bar.advance()
+        end = clock.now() + AFTERMATH  # let open spikes escalate or resolve on screen
+        while next_check <= end:
+            clock.set(next_check)
+            await pipeline.tick()
+            next_check += step
         await db.dispose()
-    events = sorted((e for r in recorders.values() for e in r.events), key=lambda e: e[2].alert_id)
-    fired: dict[int, AlertCard] = {}
-    for event, channel, card in events:
-        if event == "fired" or card.alert_id in fired:
-            fired[card.alert_id] = card
-        if json_output:
-            lines.append(json.dumps(_event_json(event, channel, card), ensure_ascii=False))
-        else:
-            line = card.post
-            lines.append(
-                f"{event:7} #{card.alert_id:<5} {card.severity.label:8} {card.score:3} "
-                f"{card.brand:12} {line.native_id if line else '-':14} "
-                f"@{line.author if line else '-'}"
-                f"  {'; '.join(card.reasons)}"
-            )
-    counts = Counter(card.severity.label for card in fired.values())
+    events = sorted((e for r in recorders.values() for e in r.events), key=lambda e: e.at)
+    latest: dict[int, AlertCard] = {}
+    for item in events:
+        if item.card is not None:
+            latest[item.card.alert_id] = item.card
+        lines.append(
+            json.dumps(_event_json(item), ensure_ascii=False) if json_output else _event_text(item)
+        )
+    posts_alerts = [c for c in latest.values() if c.kind == "mention"]
+    spikes = [c for c in latest.values() if c.kind == "spike"]
+    counts = Counter(card.severity.label for card in posts_alerts)
     by_severity = {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low")}
     summary = {
         "posts": len(items),
         "skipped": len(problems),
-        "alerts": len(fired),
+        "alerts": len(posts_alerts),
         "by_severity": by_severity,
+        "spikes": len(spikes),
+        "spikes_resolved": sum(1 for c in spikes if c.status == "resolved"),
+        "escalations": sum(1 for e in events if e.event == "notice"),
     }
     if json_output:
         lines.append(json.dumps({"summary": summary}))
     else:
         lines.append(
-            f"{len(items)} posts replayed, {len(fired)} alerts: "
+            f"{len(items)} posts replayed, {len(posts_alerts)} post alerts: "
             + ", ".join(f"{n} {s}" for s, n in by_severity.items())
+            + f"; {len(spikes)} spikes ({summary['spikes_resolved']} resolved), "
+            f"{summary['escalations']} escalation notices"
         )
     return 0, lines

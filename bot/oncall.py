@@ -122,10 +122,13 @@ class OnCall:
         )
         return alert
 
-    def still_spiking(self, alert: AlertRow, facts: dict[str, Any], severity: Severity) -> bool:
+    def still_spiking(
+        self, alert: AlertRow, facts: dict[str, Any], severity: Severity, title: str
+    ) -> bool:
         """Refresh the numbers on an active spike; True when the message should be edited."""
         now = self.clock.now()
         alert.below_since = None
+        alert.title = title
         changed = (
             facts.get("observed") != alert.details.get("observed") or int(severity) > alert.severity
         )

@@ -149,19 +149,19 @@ class SpikeWatch:
                 check.ratio >= CRITICAL_RATIO or check.by_severity.get(Severity.CRITICAL, 0) >= 3
             )
             severity = Severity.CRITICAL if critical else Severity.HIGH
+            where = f" on {check.source}" if check.source else ""
+            title = (
+                f"Spike: {check.brand}{where}: {check.count} negative mentions "
+                f"in the last {format_duration(self.policy.window)}"
+            )
             if active is None:
                 facts["wave_start"] = (check.now - self.policy.window).isoformat()
-                where = f" on {check.source}" if check.source else ""
-                title = (
-                    f"Spike: {check.brand}{where}: {check.count} negative mentions "
-                    f"in the last {format_duration(self.policy.window)}"
-                )
                 alert = await self.oncall.open_spike(
                     session, check.brand, check.source, facts, severity, title
                 )
                 report.opened.append(alert.id)
             else:
-                self.oncall.still_spiking(active, facts, severity)
+                self.oncall.still_spiking(active, facts, severity, title)
             return True
         if active is not None and self.oncall.back_under(session, active):
             report.resolved.append(active.id)

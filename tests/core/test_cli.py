@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,36 @@ def test_demo_runs_end_to_end_without_a_terminal(tmp_path: Path) -> None:
     assert "Summary for all brands" in out
     assert (tmp_path / "out" / "summary-chart.png").read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in done.stderr
+
+
+def test_backtest_reports_spikes_and_their_lifecycle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    start = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    posts = tmp_path / "wave.jsonl"
+    posts.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"s{i}",
+                    "source": "tiktok",
+                    "lang": "en",
+                    "text": "GlowLab serum is overpriced, do not buy it #deinfluencing",
+                    "author": {"handle": f"c{i}", "followers": 500, "verified": False},
+                    "metrics": {"views": 100, "likes": 1, "comments": 0, "shares": 0},
+                    "created_at": (start + timedelta(minutes=2 * i)).isoformat(),
+                }
+            )
+            + "\n"
+            for i in range(25)
+        )
+    )
+    assert main(["backtest", str(posts), "--config", str(config), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    summary = lines[-1]["summary"]
+    assert summary["spikes"] == 1 and summary["spikes_resolved"] == 1
+    assert summary["escalations"] >= 1  # nobody acks in a backtest: what would have paged
+    spike_events = [e for e in lines[:-1] if e.get("kind") == "spike"]
+    assert spike_events[0]["event"] == "fired" and spike_events[-1]["status"] == "resolved"
+    assert any("negative mentions in the last hour" in r for r in spike_events[0]["reasons"])

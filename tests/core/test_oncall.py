@@ -174,7 +174,7 @@ async def test_post_alerts_below_critical_go_into_the_spike_thread(
         ],
     )
     await pipe.deliver()
-    spike, high, critical = (card for _, card, _ in chat.posted)
+    _spike, high, critical = (card for _, card, _ in chat.posted)
     assert high.severity is Severity.HIGH and chat.threads[high.alert_id] == "m1"
     assert critical.severity is Severity.CRITICAL and critical.alert_id not in chat.threads
     assert [m for _, _, m in chat.posted] == ["S_ONCALL", None, "S_ONCALL"]

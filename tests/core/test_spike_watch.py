@@ -83,7 +83,7 @@ async def test_a_wave_without_history_opens_one_spike_against_the_floor(db: Data
 
 
 async def test_a_spike_resolves_after_the_volume_stays_down(db: Database) -> None:
-    pipe, chat, clock = await setup(db)
+    pipe, _chat, clock = await setup(db)
     await pipe.ingestor.ingest(
         "src", negative_posts(14, NOW - timedelta(minutes=30), timedelta(minutes=30), tag="w")
     )
@@ -102,7 +102,7 @@ async def test_a_spike_resolves_after_the_volume_stays_down(db: Database) -> Non
 async def test_usual_volume_for_the_hour_is_not_a_spike_and_the_wording_names_it(
     db: Database,
 ) -> None:
-    pipe, _, clock = await setup(db)
+    pipe, _, _clock = await setup(db)
     history = []
     for day in range(1, 22):  # three weeks of ~6 negative mentions in the 13:00 hour
         start = NOW - timedelta(days=day, hours=1)

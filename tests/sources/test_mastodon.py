@@ -67,7 +67,9 @@ def test_maps_every_field() -> None:
     post = map_status("mastodon", _statuses()[0])
     # identity is the ActivityPub uri, the same on every instance the post federates to
     assert post.source == "mastodon"
-    assert post.native_id == "https://mastodon.example/users/skinsceptic/statuses/113000000000000001"
+    assert (
+        post.native_id == "https://mastodon.example/users/skinsceptic/statuses/113000000000000001"
+    )
     assert post.text.startswith("Honestly? Skip the #GlowLab vitamin C serum.")
     assert "rash & breakouts" in post.text
     assert "<" not in post.text

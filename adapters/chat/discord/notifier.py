@@ -7,10 +7,9 @@ and retries later. 401/403/404 and bad payloads are permanent: retrying cannot f
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp
 import discord
