@@ -26,6 +26,7 @@ from adapters.sources.webhook import ingest_routes, webhook_configs
 from bot.clock import Clock, SystemClock
 from bot.commands.service import CommandService
 from bot.config import Config, ConfigError
+from bot.leader import Leadership, current_leader
 from bot.matching import BrandMatcher
 from bot.pipeline import Pipeline
 from bot.ports import ChatNotifier, Source
@@ -163,6 +164,16 @@ class App:
         )
         return specs
 
+    def rebuild_discord(self) -> DiscordRuntime:
+        """A fresh Discord client: one that was stopped cannot log in again."""
+        state = self.config.env.discord_sync_state
+        return build_discord(
+            self.config,
+            self.service,
+            dev_guild_id=self.config.env.discord_dev_guild_id,
+            sync_state_path=Path(state) if state else None,
+        )
+
     async def close(self) -> None:
         for task in self.background:
             task.cancel()
@@ -178,7 +189,7 @@ async def build_app(
     clock: Clock | None = None,
     console: Console | None = None,
     notifiers: dict[str, ChatNotifier] | None = None,
-    migrate: bool = True,
+    migrate: bool | None = None,
     chat_platforms: bool = False,
 ) -> App:
     """Wire everything; `chat_platforms` builds the Slack and Discord runtimes (for `run`)."""
@@ -188,7 +199,8 @@ async def build_app(
     clock = clock or SystemClock()
     console = console or Console(highlight=False)
     db = Database(config.database_url)
-    if migrate:
+    if migrate if migrate is not None else db.is_sqlite:
+        # PostgreSQL is migrated by the replica that leads (or `deinfluence db upgrade`)
         await db.upgrade()
     context = SourceContext(
         env=config.env,
@@ -212,21 +224,16 @@ async def build_app(
     async def refresh() -> None:
         await pipeline.deliver()
 
-    service = CommandService(config, db, clock, on_change=refresh)
+    async def leader() -> str | None:
+        return await current_leader(config.database_url)
+
+    service = CommandService(config, db, clock, on_change=refresh, leader=leader)
     app = App(config, db, clock, pipeline, service, sources, chat, console)
     if chat_platforms and wants_slack(config):
         app.slack = build_slack(config, service, client_base_url=config.env.slack_api_url)
         chat["slack"] = app.slack.notifier  # the deliverer holds this same dict
     if chat_platforms and wants_discord(config):
-        app.discord = build_discord(
-            config,
-            service,
-            dev_guild_id=config.env.discord_dev_guild_id,
-            sync_state_path=Path(config.env.discord_sync_state)
-            if config.env.discord_sync_state
-            else None,
-        )
-        chat["discord"] = app.discord.notifier
+        app.discord = app.rebuild_discord()  # its notifier joins `chat` while this replica leads
     return app
 
 
@@ -240,8 +247,57 @@ def http_server(app: App) -> HttpServer:
     return server
 
 
+async def ensure_schema(app: App) -> bool:
+    """As the new leader: migrate an older schema; refuse to lead on a newer one."""
+    current = await app.db.current_revision()
+    head = Database.head_revision()
+    if current == head:
+        return True
+    if current is not None and not Database.knows_revision(current):
+        log.error(
+            "refusing to lead: the database schema is at %s, newer than this replica knows "
+            "(head %s); upgrade this replica",
+            current,
+            head,
+        )
+        return False
+    log.info("migrating the database from %s to %s", current or "nothing", head)
+    await app.db.upgrade()
+    return True
+
+
+class Leader:
+    """What only the leader runs: migrations, the scheduler, Discord's gateway."""
+
+    def __init__(self, app: App, leadership: Leadership) -> None:
+        self.app = app
+        self.leadership = leadership
+        self.scheduler: Any = None
+
+    async def gain(self) -> None:
+        if not await ensure_schema(self.app):
+            self.leadership.stop()  # release the lock for a replica that knows this schema
+            return
+        discord = self.app.discord
+        if discord is not None:
+            await discord.start()  # logged in before recovery: find_posted needs it
+            self.app.notifiers["discord"] = discord.notifier
+        await self.app.pipeline.deliverer.recover()
+        self.scheduler = build_scheduler(self.app.jobs())
+        self.scheduler.start()
+
+    async def lose(self) -> None:
+        if self.scheduler is not None:
+            await stop_scheduler(self.scheduler, self.app)
+            self.scheduler = None
+        if self.app.discord is not None and self.app.notifiers.pop("discord", None) is not None:
+            await self.app.discord.stop()
+            self.app.discord = self.app.rebuild_discord()
+
+
 async def serve(app: App, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or `stop`): chat connections, HTTP server, scheduler."""
+    """Run until SIGINT/SIGTERM (or `stop`): HTTP server and Slack on every replica; the
+    scheduler, migrations and Discord on the one replica that leads."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -251,13 +307,12 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     if app.slack is not None:
         await app.slack.start(server)  # mounts POST /slack/events in HTTP mode
     await server.start()
-    if app.discord is not None:
-        await app.discord.start()  # logged in before recovery: find_posted needs it
-    await app.pipeline.deliverer.recover()
-    scheduler = build_scheduler(app.jobs())
-    scheduler.start()
+    leadership = Leadership(app.config.database_url)
+    leader = Leader(app, leadership)
+    election = asyncio.create_task(leadership.run(leader.gain, leader.lose))
     log.info(
-        "deinfluence running: %d sources, %d routes, http on %s",
+        "deinfluence running as %s: %d sources, %d routes, http on %s",
+        leadership.name,
         len(app.sources),
         len(app.config.routes),
         server.url,
@@ -265,11 +320,10 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     try:
         await stop.wait()
     finally:
-        await stop_scheduler(scheduler, app)
+        leadership.stop()
+        await election
         if app.slack is not None:
             await app.slack.stop()
-        if app.discord is not None:
-            await app.discord.stop()
         await server.stop()
         await app.close()
 

@@ -116,6 +116,19 @@ async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
+async def pg_db() -> AsyncIterator[Database]:
+    """A PostgreSQL store for what only PostgreSQL does (locks, several replicas)."""
+    await need_postgres()
+    db, schema = await _pg_database()
+    await db.upgrade()
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await _drop_schema(schema)
+
+
+@pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     await database.upgrade()

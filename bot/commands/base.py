@@ -41,7 +41,7 @@ class CommandBase:
     db: Database
     clock: Clock
     on_change: Callable[[], Awaitable[None]] | None
-    leader: Callable[[], str | None] | None
+    leader: Callable[[], Awaitable[str | None]] | None
 
     def _brand(self, name: str) -> str | None:
         brand = self.config.brand(name)

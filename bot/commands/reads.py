@@ -28,6 +28,15 @@ from bot.views import (
 
 
 class ReadCommands(CommandBase):
+    async def _leader(self) -> str | None:
+        """Who runs the scheduler; a status page must not fail because this lookup did."""
+        if self.leader is None:
+            return None
+        try:
+            return await self.leader() or "nobody (an election is under way)"
+        except Exception as error:  # the database's view of the lock could not be read
+            return f"unknown ({type(error).__name__})"
+
     def _help(self) -> CommandResult:
         lines = tuple((f"/deinfluence {usage}", what) for usage, what in g.USAGE.values())
         text = "\n".join(f"{u} — {w}" for u, w in lines)
@@ -72,7 +81,7 @@ class ReadCommands(CommandBase):
                     quota_left=row.quota_left if row else None,
                 )
             )
-        leader = self.leader() if self.leader else None
+        leader = await self._leader()
         view = StatusView(
             now=now,
             sources=tuple(sources),

@@ -33,7 +33,7 @@ class CommandService(ReadCommands, ChangeCommands):
         db: Database,
         clock: Clock,
         on_change: Callable[[], Awaitable[None]] | None = None,
-        leader: Callable[[], str | None] | None = None,
+        leader: Callable[[], Awaitable[str | None]] | None = None,
     ) -> None:
         self.config = config
         self.db = db

@@ -75,6 +75,14 @@ class Database:
             return await conn.run_sync(_current)
 
     @staticmethod
+    def knows_revision(revision: str) -> bool:
+        """False for a revision this code has never heard of: a newer release migrated."""
+        try:
+            return ScriptDirectory.from_config(_alembic_config()).get_revision(revision) is not None
+        except Exception:  # alembic raises several kinds for an unknown revision
+            return False
+
+    @staticmethod
     def head_revision() -> str | None:
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 

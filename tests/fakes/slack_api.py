@@ -40,6 +40,7 @@ class Fault:
     status: int = 200
     retry_after: int | None = None
     gate: asyncio.Event | None = None
+    answer_first: bool = False  # do the work, then hold the answer (a crash mid-call)
 
 
 @dataclass
@@ -107,6 +108,13 @@ class FakeSlack:
             Fault(error="ratelimited", status=429, retry_after=retry_after) for _ in range(times)
         )
 
+    def hold_answer(self, method: str) -> asyncio.Event:
+        """The next call of `method` takes effect, but its answer waits for the event: what
+        Slack sees when the sender dies between the request and the response."""
+        gate = asyncio.Event()
+        self._faults.setdefault(method, []).append(Fault(gate=gate, answer_first=True))
+        return gate
+
     def hold(self, method: str) -> asyncio.Event:
         """The next call of `method` waits (a slow answer) until the returned event is set."""
         gate = asyncio.Event()
@@ -156,6 +164,11 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         call = Call(method, args, token, request.path)
         fault = self._next_fault(method, token)
+        if fault is not None and fault.gate is not None and fault.answer_first:
+            call.response = self._answer(method, args, request)
+            await self._record(call)
+            await fault.gate.wait()
+            return web.json_response(call.response)
         if fault is not None and fault.gate is not None:
             await fault.gate.wait()
             fault = None
