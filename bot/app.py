@@ -30,6 +30,7 @@ from bot.leader import Leadership, current_leader
 from bot.matching import BrandMatcher
 from bot.pipeline import Pipeline
 from bot.ports import ChatNotifier, Source
+from bot.retention import prune
 from bot.scheduler import JobSpec, build_scheduler
 from bot.scoring.scorer import Scorer
 from bot.store.database import Database
@@ -157,12 +158,24 @@ class App:
         )
         specs.append(
             JobSpec(
+                id="retention",
+                func=self._tracked("retention", self.prune),
+                interval=timedelta(days=1),
+                first_run=self.clock.now() + timedelta(minutes=5),
+                misfire_grace=timedelta(hours=6),
+            )
+        )
+        specs.append(
+            JobSpec(
                 id="oncall",
                 func=self._tracked("oncall", self.pipeline.tick),
                 interval=ONCALL_INTERVAL,
             )
         )
         return specs
+
+    async def prune(self) -> None:
+        await prune(self.db, self.clock, self.config.store.retention_days)
 
     def rebuild_discord(self) -> DiscordRuntime:
         """A fresh Discord client: one that was stopped cannot log in again."""

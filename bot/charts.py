@@ -16,7 +16,7 @@ def bucket_size(window: timedelta) -> timedelta:
 
 
 def severity_chart(
-    points: Sequence[tuple[datetime, Severity]],
+    points: Sequence[tuple[datetime, Severity, int]],
     since: datetime,
     until: datetime,
     title: str,
@@ -33,10 +33,10 @@ def severity_chart(
     buckets = max(1, int((until - since) / step) + 1)
     shown = [s for s in Severity if s is not Severity.NONE]
     counts = {s: [0] * buckets for s in shown}
-    for at, severity in points:
+    for at, severity, count in points:
         index = int((as_utc(at) - since) / step)
         if 0 <= index < buckets and severity in counts:
-            counts[severity][index] += 1
+            counts[severity][index] += count
     xs = date2num([since + i * step for i in range(buckets)])  # type: ignore[no-untyped-call]
     fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
     bottom = [0] * buckets

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument("text", help='e.g. "/deinfluence summary GlowLab 24h"')
     cmd.add_argument("--json", action="store_true", help="print the structured result")
+    st = with_config(
+        sub.add_parser("status", help="sources, queues, mutes and which replica leads")
+    )
+    st.add_argument("--json", action="store_true")
     poll = with_config(sub.add_parser("poll-once", help="poll every configured source once"))
     poll.add_argument("--json", action="store_true")
     bf = with_config(
@@ -151,6 +155,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             )
         case "export-feedback":
             return await commands_cli.export_feedback(_load(args), args.out)
+        case "status":
+            return await commands_cli.one_command(_load(args), "status", as_json=args.json)
         case "discord-sync":
             return await commands_cli.discord_sync(_load(args), args.guild)
         case "run":

@@ -310,6 +310,13 @@ class TrackingConfig(_Strict):
 
 class StoreConfig(_Strict):
     url: NonBlank = DEFAULT_SQLITE_URL
+    retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="raw posts older than this are pruned daily; hourly "
+        "aggregates for summaries and spike baselines are kept",
+    )
 
 
 class Environment(BaseModel):

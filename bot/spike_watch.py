@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.durations import format_duration
 from bot.models import Severity
 from bot.oncall import OnCall
+from bot.retention import aggregates
 from bot.spikes import RecentMention, Series, SpikeCheck, assess
 from bot.store.database import Database
 from bot.store.tables import MentionRow, PostRow
@@ -118,6 +119,11 @@ class SpikeWatch:
             query.group_by(bucket, MentionRow.severity)
         ):
             hourly.setdefault(_as_hour(hour), {})[Severity(severity)] = int(count)
+        since = now - self.policy.history - self.policy.window
+        for row in await aggregates(session, brand, since, now):  # hours already pruned
+            if row.stance == "negative" and (source is None or row.source == source):
+                counts = hourly.setdefault(row.hour, {})
+                counts[Severity(row.severity)] = counts.get(Severity(row.severity), 0) + row.count
         recent_query = (
             select(MentionRow, PostRow)
             .join(PostRow, PostRow.id == MentionRow.post_id)

@@ -14,6 +14,7 @@ from bot.cards import post_line
 from bot.charts import severity_chart
 from bot.durations import format_duration
 from bot.models import Severity
+from bot.retention import aggregates
 from bot.store.tables import AlertRow, MentionRow, PostRow
 from bot.timeutil import short_time
 from bot.views import Counted, DrillView, PostLine, SummaryView
@@ -74,6 +75,16 @@ async def build_summary(
     alternatives = Counter(m.alternative for m, _ in negative if m.alternative)
     languages = Counter((m.lang or p.lang or "unknown") for m, p in pairs)
     sources = Counter(p.source for _, p in pairs)
+    points = [(m.post_created_at, Severity(m.severity), 1) for m, _ in pairs]
+    older = await aggregates(session, brand, since, now)  # hours whose posts were pruned
+    for row in older:
+        by_severity[Severity(row.severity).label] += row.count
+        languages[row.lang or "unknown"] += row.count
+        sources[row.source] += row.count
+        if row.stance == "negative":
+            claims.update({k: int(v) for k, v in row.claims.items()})
+            alternatives.update({k: int(v) for k, v in row.alternatives.items()})
+        points.append((row.hour, Severity(row.severity), row.count))
     alert_query = select(AlertRow.status, func.count()).where(
         AlertRow.kind == "mention", AlertRow.created_at >= since, AlertRow.created_at <= now
     )
@@ -90,7 +101,7 @@ async def build_summary(
         window=format_duration(window),
         since=since,
         until=now,
-        total=len(pairs),
+        total=len(pairs) + sum(row.count for row in older),
         by_severity=tuple(
             Counted(s.label, by_severity.get(s.label, 0)) for s in reversed(Severity)
         ),
@@ -110,7 +121,7 @@ async def build_summary(
     png = None
     if chart:
         png = severity_chart(
-            [(m.post_created_at, Severity(m.severity)) for m, _ in pairs],
+            points,
             since,
             now,
             f"{brand or 'All brands'}: mentions by severity",

@@ -227,3 +227,26 @@ class SeenKeyRow(Base):
     namespace: Mapped[str] = mapped_column(String(120), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     seen_at: Mapped[datetime]
+
+
+class MentionHourlyRow(Base):
+    """What summaries and spike baselines still need once raw posts are pruned."""
+
+    __tablename__ = "mention_hourly"
+    __table_args__ = (
+        UniqueConstraint(
+            "brand", "source", "hour", "stance", "severity", "lang", name="uq_mention_hourly_key"
+        ),
+        Index("ix_mention_hourly_brand_hour", "brand", "hour"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    brand: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(40))
+    hour: Mapped[datetime]
+    stance: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    count: Mapped[int] = mapped_column(Integer)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    alternatives: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

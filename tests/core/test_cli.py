@@ -209,3 +209,10 @@ def test_backtest_reports_spikes_and_their_lifecycle(
     spike_events = [e for e in lines[:-1] if e.get("kind") == "spike"]
     assert spike_events[0]["event"] == "fired" and spike_events[-1]["status"] == "resolved"
     assert any("negative mentions in the last hour" in r for r in spike_events[0]["reasons"])
+
+
+def test_status_names_the_leader(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(write_config(tmp_path))
+    assert main(["status", "--config", config, "--json"]) == 0
+    view = json.loads(capsys.readouterr().out)["view"]
+    assert "SQLite: a single instance" in view["leader"]

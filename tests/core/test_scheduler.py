@@ -105,7 +105,7 @@ async def test_app_registers_one_job_per_enabled_source(tmp_path: object) -> Non
     app = await build_app(config)
     try:
         jobs = {job.id: job for job in app.jobs()}
-        assert set(jobs) == {"poll:one", "deliver", "oncall"}
+        assert set(jobs) == {"poll:one", "deliver", "oncall", "retention"}
         assert jobs["poll:one"].interval == timedelta(minutes=2)
         assert jobs["poll:one"].jitter == timedelta(seconds=12)
     finally:
