@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     run = with_config(sub.add_parser("run", help="run the bot: scheduler, sources, chat"))
     run.add_argument("--log-format", choices=("text", "json"), default="text")
     demo = sub.add_parser("demo", help="the whole pipeline on bundled data, no tokens needed")
-    demo.add_argument("--seconds", type=float, default=20.0, help="how long the replay takes")
+    demo.add_argument("--seconds", type=float, default=30.0, help="how long the replay takes")
     demo.add_argument(
         "--out", type=Path, default=Path("demo-out"), help="where the db and chart go"
     )

@@ -49,3 +49,29 @@ class ManualClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class PacedClock:
+    """Simulated time whose speed changes at given simulated moments (the demo slows down
+    around the interesting part): `segments` are (until, speed) in order; the last speed holds."""
+
+    def __init__(
+        self, start: datetime, segments: list[tuple[datetime, float]], last: float
+    ) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._start = start
+        self._segments = segments
+        self._last = last
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        real = time.monotonic() - self._origin
+        at = self._start
+        for until, speed in self._segments:
+            span = (until - at).total_seconds() / speed  # real seconds this segment lasts
+            if real <= span:
+                return at + timedelta(seconds=real * speed)
+            real -= span
+            at = until
+        return at + timedelta(seconds=real * self._last)

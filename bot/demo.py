@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.app import ReplaySource, build_app, repl, resolve_path, show_result, stop_scheduler
-from bot.clock import ScaledClock
+from bot.clock import Clock, PacedClock, ScaledClock
 from bot.config import Environment, parse_config
 from bot.permissions import Actor
 from bot.progress import progress
@@ -27,7 +27,8 @@ from bot.scheduler import build_scheduler
 from bot.store.sources import get_cursor
 from bot.timeutil import parse_iso
 
-DEMO_SECONDS = 20.0
+DEMO_SECONDS = 30.0
+WAVE_SECONDS = 12.0
 DEMO_SOURCE = "demo"
 
 
@@ -37,13 +38,31 @@ def demo_config_data() -> dict[str, object]:
     )
 
 
-def _span(path: Path) -> tuple[datetime, datetime]:
+def _span(path: Path) -> tuple[datetime, datetime, list[datetime]]:
+    """First and last release time, and the times of the bundled wave (ids `wave-…`)."""
     times = []
+    wave = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             record = json.loads(line)
-            times.append(parse_iso(record.get("observed_at") or record["created_at"]))
-    return min(times), max(times)
+            at = parse_iso(record.get("observed_at") or record["created_at"])
+            times.append(at)
+            if str(record.get("id", "")).startswith("wave-"):
+                wave.append(at)
+    return min(times), max(times), wave
+
+
+def demo_clock(first: datetime, last: datetime, wave: list[datetime], seconds: float) -> Clock:
+    """Days pass in seconds, but the wave plays at a pace where polls, spike detection and
+    escalation (minutes apart in real life) can be watched: about WAVE_SECONDS for it."""
+    start = first - timedelta(minutes=1)
+    if not wave:
+        return ScaledClock(start, speed=max((last - first).total_seconds() / seconds, 1.0))
+    slow_from, slow_until = min(wave) - timedelta(minutes=10), max(wave) + timedelta(minutes=80)
+    slow = (slow_until - slow_from).total_seconds() / WAVE_SECONDS
+    fast_span = (last - first).total_seconds() - (slow_until - slow_from).total_seconds()
+    fast = max(fast_span / max(seconds - WAVE_SECONDS, 1.0), slow)
+    return PacedClock(start, [(slow_from, fast), (slow_until, slow)], last=fast)
 
 
 def _fresh_db_path(out_dir: Path) -> Path:
@@ -70,9 +89,9 @@ async def run_demo(
     data["store"] = {"url": f"sqlite+aiosqlite:///{db_path}"}
     config = parse_config(data, Environment())
     source_cfg = next(s for s in config.sources if s.name == DEMO_SOURCE)
-    first, last = _span(resolve_path(str(source_cfg.options["path"])))
+    first, last, wave = _span(resolve_path(str(source_cfg.options["path"])))
     span = (last - first).total_seconds()
-    clock = ScaledClock(first - timedelta(minutes=1), speed=max(span / seconds, 1.0))
+    clock = demo_clock(first, last, wave, seconds)
     app = await build_app(config, clock=clock, console=console)
     source = app.sources[DEMO_SOURCE]
     assert isinstance(source, ReplaySource)
@@ -87,8 +106,14 @@ async def run_demo(
     try:
         with progress("replaying posts", source.total, console) as bar:
             done = 0
+            ticks = 0
             while True:
                 await asyncio.sleep(0.25)
+                ticks += 1
+                if ticks % 4 == 0:
+                    # On-call timers run every 20 real seconds in production; in compressed
+                    # time the demo ticks them each second so escalations show on screen.
+                    await app.pipeline.tick()
                 async with app.db.read() as session:
                     offset = int((await get_cursor(session, DEMO_SOURCE) or {}).get("offset", 0))
                 bar.advance(offset - done)

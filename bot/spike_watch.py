@@ -193,7 +193,7 @@ class SpikeWatch:
                         f"on {post.source}: {text}"
                     )
             if len(ids) > DRIVER_LINES:
-                lines.append(f"… {len(ids) - DRIVER_LINES} more: /deinfluence drill <this alert>")
+                lines.append(f"… {len(ids) - DRIVER_LINES} more under Show posts (drill)")
         return {
             "observed": check.count,
             "weighted": check.weighted,

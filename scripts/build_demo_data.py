@@ -28,10 +28,34 @@ URLS = {
 }
 
 
+WAVE_BRAND = "PureFizz"
+WAVE_START = START + timedelta(days=1, hours=9)
+
+
+def _wave(rows: list[dict], rng: random.Random) -> list[dict]:
+    """A de-influencing wave: 20 creators pile on one brand within 40 minutes (a spike)."""
+    negatives = [
+        r for r in rows if r["brand"] == WAVE_BRAND and "#deinfluencing" in r["text"]
+        and r.get("labels", {}).get("stance", "negative") == "negative"
+    ] or [r for r in rows if r["brand"] == WAVE_BRAND]
+    wave = []
+    for i in range(20):
+        base = dict(negatives[i % len(negatives)])
+        base.pop("labels", None)
+        base["id"] = f"wave-{i:02d}"
+        base["author"] = {**base["author"], "handle": f"{base['author']['handle']}_{i}"}
+        at = WAVE_START + timedelta(minutes=2 * i, seconds=rng.randrange(60))
+        base["created_at"] = at.isoformat()
+        base["url"] = URLS[base["source"]].format(handle=base["author"]["handle"], n=10**15 + i)
+        wave.append(base)
+    return wave
+
+
 def main() -> None:
     rng = random.Random(20261102)
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     out = []
+    labelled = [dict(r) for r in rows]
     for row in rows:
         at = START + timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
         row.pop("labels", None)
@@ -39,6 +63,7 @@ def main() -> None:
         row["url"] = URLS[row["source"]].format(handle=row["author"]["handle"], n=n)
         row["created_at"] = at.isoformat()
         out.append(row)
+    out.extend(_wave(labelled, rng))
     regrow = rng.sample(out, 12)
     for row in regrow:
         later = dict(row)

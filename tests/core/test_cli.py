@@ -173,6 +173,8 @@ def test_demo_runs_end_to_end_without_a_terminal(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "Critical risk" in out  # real alerts came through the console adapter
+    assert "Spike: PureFizz" in out  # the bundled wave is detected ...
+    assert "Escalation 1/2" in out  # ... and escalates when nobody acknowledges it
     assert "Summary for all brands" in out
     assert (tmp_path / "out" / "summary-chart.png").read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in done.stderr
