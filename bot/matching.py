@@ -149,7 +149,12 @@ class BrandMatcher:
             return cached
         found: dict[str, list[Occurrence]] = {}
         for name, rules in self._rules.items():
-            if any(map(folded_text.__contains__, rules.anchors)):
+            anchors = rules.anchors
+            if (
+                anchors[0] in folded_text
+                if len(anchors) == 1
+                else any(map(folded_text.__contains__, anchors))
+            ):
                 occurrences = self._find(rules, folded_text)
                 if occurrences:
                     found[name] = occurrences
@@ -260,7 +265,7 @@ def _word_start(text: str, start: int, at_allowed: bool) -> int | None:
     before = text[start - 1]
     if before == "#" or (before == "@" and at_allowed):
         return start - 1
-    if before == "@" or _is_word_char(before):
+    if before == "@" or before.isalnum() or before == "_":
         return None
     return start
 

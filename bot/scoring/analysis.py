@@ -20,6 +20,7 @@ from bot.scoring.phrases import (
     ENTITY_CLOSE,
     ENTITY_OPEN,
     MAX_ENTITIES,
+    SEPARATOR,
     Phrase,
     longest_first,
     negated,
@@ -94,12 +95,12 @@ def mask(folded: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
 
 
 def _pieces(masked: str) -> list[str]:
-    pieces: list[str] = []
-    pos = 0
-    for m in _CUT_RE.finditer(masked):
-        pieces.append(masked[pos : m.start() + 1 if m.group(1) or m.group(2) else m.start()])
-        pos = m.end()
-    pieces.append(masked[pos:])
+    # split() yields piece, group 1, group 2, piece, ...; a cut's punctuation (group 1
+    # or 2) stays with the piece before it.
+    parts: list[str | None] = _CUT_RE.split(masked)
+    last = len(parts) - 1
+    pieces = [f"{parts[i]}{parts[i + 1] or parts[i + 2] or ''}" for i in range(0, last, 3)]
+    pieces.append(parts[last] or "")
     return pieces
 
 
@@ -117,30 +118,46 @@ def segments(masked: str, entities: list[Entity]) -> list[Segment]:
             owners = frozenset(e.kind for e in found)
             ents = tuple(found)
         question = ("?" in piece or "¿" in piece) and CURRENCY_RE.search(piece) is None
-        result.append(Segment(piece, tokens, owners, ents, question))
+        result.append(Segment(piece, tokens, owners, ents, question, [], []))
     return result
 
 
 def find_cues(segs: list[Segment]) -> list[str]:
     """Fill every segment's hits from all languages' cues; return the languages they reveal.
 
-    A span only reveals a language when no other language has a cue there too
-    ("marketing", "top" and "perfect" are cues in several files); English is
-    left out, since English cues turn up in every language's posts.
+    One lookup for the whole post: the segments' tokens joined by a separator
+    token no phrase can match, so no phrase spans two segments. A span only
+    reveals a language when no other language has a cue there too ("marketing",
+    "top" and "perfect" are cues in several files); English is left out, since
+    English cues turn up in every language's posts.
     """
-    index = union_index()
-    langs: list[str] = []
+    tokens: list[str] = []
+    ends: list[int] = []
     for seg in segs:
-        seg.all_hits = index.find(seg.tokens)
-        spans: dict[tuple[int, int], set[str]] = {}
-        for start, end, phrase in seg.all_hits:
-            spans.setdefault((start, end), set()).add(phrase.lang)
-        langs.extend(
-            code
-            for found in spans.values()
-            if len(found) == 1 and (code := next(iter(found))) != BASE_LANGUAGE
-        )
-    return langs
+        tokens += seg.tokens
+        ends.append(len(tokens))
+        tokens.append(SEPARATOR)
+    hits = union_index().find(tokens)
+    if not hits:
+        return []
+    i, count, offset = 0, len(hits), 0
+    for seg, end in zip(segs, ends, strict=True):
+        if i < count and hits[i][0] < end:
+            own = []
+            while i < count and hits[i][0] < end:
+                start, stop, phrase = hits[i]
+                own.append((start - offset, stop - offset, phrase))
+                i += 1
+            seg.all_hits = own
+        offset = end + 1
+    spans: dict[tuple[int, int], set[str]] = {}
+    for start, stop, phrase in hits:
+        spans.setdefault((start, stop), set()).add(phrase.lang)
+    return [
+        code
+        for found in spans.values()
+        if len(found) == 1 and (code := next(iter(found))) != BASE_LANGUAGE
+    ]
 
 
 def _scope_weight(seg: Segment) -> float | None:
@@ -202,22 +219,31 @@ def analyse(
     generic: list[str] = []
     recommended: list[str] = []
     mentioned_comp: list[str] = []
+    langs = cues.langs
+    # Post-level gates: most posts hold no amount, no brand-specific generic phrase and
+    # no template's first word, so those per-segment scans are skipped outright.
+    money = cues.amount_re is not None and CURRENCY_RE.search(masked) is not None
+    extra = extra_generic if extra_generic is not None and extra_generic.search(masked) else None
+    firsts = cues.template_firsts.intersection([t for seg in segs for t in seg.tokens])
+    slot_first = bool(cues.slot_first)
     for seg in segs:
         scope = _scope_weight(seg)
         if scope is None:
             continue
-        mentioned_comp.extend(e.name for e in seg.entities if e.kind == COMPETITOR)
-        seg.hits = _active(seg.all_hits, cues.langs)
-        _stance_cues(cues, seg, scope, tally)
-        if not seg.question:
+        if seg.entities:
+            mentioned_comp.extend(e.name for e in seg.entities if e.kind == COMPETITOR)
+        hits = seg.hits = _active(seg.all_hits, langs) if seg.all_hits else []
+        if hits:
+            _stance_cues(cues, seg, scope, tally)
+        if not seg.question and (firsts or (slot_first and ENTITY_OPEN in seg.text)):
             _templates(cues, seg, entities, tally, recommended)
-        if scope > 0:
-            for claim, phrase in _claim_hits(cues, seg):
+        if scope > 0 and (hits or money or extra is not None):
+            for claim, phrase in _claim_hits(cues, seg, money):
                 if not seg.question:
                     tally.add(CLAIM_WEIGHT, "claim", f'{claim.value} claim: "{phrase}"')
                 if all(c.claim is not claim for c in claims):
                     claims.append(ClaimHit(claim, phrase))
-            for phrase in _generic_hits(cues, seg, extra_generic)[:1]:
+            for phrase in _generic_hits(cues, seg, extra)[:1]:
                 generic.append(phrase)
                 tally.add(
                     GENERIC_WEIGHT, "alternative", f'suggests a generic alternative: "{phrase}"'
@@ -240,7 +266,11 @@ def analyse(
 
 def _stance_cues(cues: CueSet, seg: Segment, scope: float, tally: _Tally) -> None:
     tokens = seg.tokens
-    hits = longest_first([h for h in seg.hits if h[2].kind in _STANCE])
+    hits = [h for h in seg.hits if h[2].kind in _STANCE]
+    if not hits:
+        return
+    if len(hits) > 1:
+        hits = longest_first(hits)
     sarcastic = any(p.kind == "sarcasm" for _, _, p in hits)
     hedged = any(p.kind == "hedge" for _, _, p in hits)
     for start, end, phrase in hits:
@@ -265,19 +295,22 @@ def _stance_cues(cues: CueSet, seg: Segment, scope: float, tally: _Tally) -> Non
         )
 
 
-def _claim_hits(cues: CueSet, seg: Segment) -> list[tuple[Claim, str]]:
+def _claim_hits(cues: CueSet, seg: Segment, money: bool = True) -> list[tuple[Claim, str]]:
+    """Claims in the segment; `money` False when the post holds no amount at all."""
     tokens = seg.tokens
     found: list[tuple[int, Claim, str]] = []
-    for start, end, phrase in (h for h in seg.hits if h[2].kind in _CLAIMS):
-        if not negated(tokens, start, 2, cues.negators):
+    for start, end, phrase in seg.hits:
+        if phrase.kind in _CLAIMS and not negated(tokens, start, 2, cues.negators):
             found.append((start, Claim(phrase.kind), " ".join(tokens[start:end]).lstrip("#")))
-    if cues.amount_re is not None and _MONEY_HINT_RE.search(seg.text) is not None:
+    if money and cues.amount_re is not None and _MONEY_HINT_RE.search(seg.text) is not None:
         for m in CURRENCY_RE.finditer(seg.text):
             follow = cues.amount_re.match(seg.text, m.end())
             if follow is not None:
                 found.append(
                     (-1, Claim.PRICE, " ".join(seg.text[m.start() : follow.end()].split()))
                 )
+    if len(found) < 2:
+        return [(claim, text) for _, claim, text in found]
     seen: set[Claim] = set()
     result = []
     for _, claim, text in sorted(found, key=lambda f: f[0]):

@@ -72,17 +72,18 @@ def votes(
     text: str, token_lists: Iterable[list[str]], cue_langs: Iterable[str] = ()
 ) -> dict[str, int]:
     """Votes per language: function words, telling letters, and cue phrases found."""
-    owner = _stopwords()
+    get = _stopwords().get
     tally: dict[str, int] = {}
     for tokens in token_lists:
-        for word in owner.keys() & set(tokens):
-            count = tokens.count(word)
-            for code in owner[word]:
-                tally[code] = tally.get(code, 0) + count
-    letters = {c.lower() for c in _LETTER_KEYS.intersection(text)}
-    for letter in letters:
-        for code in _LETTERS[letter]:
-            tally[code] = tally.get(code, 0) + 1
+        for token in tokens:
+            codes = get(token)
+            if codes:
+                for code in codes:
+                    tally[code] = tally.get(code, 0) + 1
+    if not text.isascii():  # every telling letter is non-ASCII
+        for letter in {c.lower() for c in _LETTER_KEYS.intersection(text)}:
+            for code in _LETTERS[letter]:
+                tally[code] = tally.get(code, 0) + 1
     for code in cue_langs:
         tally[code] = tally.get(code, 0) + 1
     return tally
@@ -94,7 +95,9 @@ def leader(tally: dict[str, int]) -> tuple[str | None, bool]:
         return None, False
     top = max(tally.values())
     best = next(code for code in SUPPORTED if tally.get(code) == top)
-    runner_up = max((v for code, v in tally.items() if code != best), default=0)
+    if len(tally) == 1:
+        return best, top >= MIN_VOTES
+    runner_up = max(v for code, v in tally.items() if code != best)
     return best, top >= MIN_VOTES and top - runner_up >= MIN_VOTES
 
 

@@ -21,6 +21,7 @@ MAX_ENTITIES = 512  # mask() keeps at most this many entities per post
 ENTITY_IDS = {f"{ENTITY_OPEN}{i}{ENTITY_CLOSE}": i for i in range(MAX_ENTITIES)}
 ENTITY_TOKENS = frozenset(ENTITY_IDS)
 CLAUSE_END = frozenset(",;:.!?()…")
+SEPARATOR = "\x00"  # joins token lists; no phrase (not even "*") matches it
 _MIN_STEM = 3
 
 
@@ -110,10 +111,9 @@ class PhraseIndex:
         self, tokens: list[str], kinds: frozenset[str] | None = None
     ) -> list[tuple[int, int, Phrase]]:
         """Every (start, end, phrase) occurrence; hashtag tokens only match one-word claims."""
-        words = set(tokens)
-        if not self._seen.issuperset(words):
-            self._learn(words.difference(self._seen))
-        relevant = self._relevant.intersection(words)
+        if not self._seen.issuperset(tokens):
+            self._learn(set(tokens).difference(self._seen))
+        relevant = self._relevant.intersection(tokens)
         if not relevant:
             return []
         hits: list[tuple[int, int, Phrase]] = []
@@ -123,6 +123,12 @@ class PhraseIndex:
             if tok not in relevant:
                 continue
             starts = memo[tok]
+            if starts.simple:  # one-word phrases only, already in candidate order
+                if kinds is None:
+                    hits.extend([(i, i + 1, p) for p in starts.single])
+                else:
+                    hits.extend([(i, i + 1, p) for p in starts.single if p.kind in kinds])
+                continue
             found: list[tuple[int, int, Phrase]] = [(i, i + 1, p) for p in starts.single]
             if starts.by_next and i < last:
                 for phrase in starts.by_next.get(tokens[i + 1], ()):
@@ -151,9 +157,10 @@ def _candidate_order(hit: tuple[int, int, Phrase]) -> tuple[bool, int]:
 class _Starts:
     """Phrases starting at one word: one-word ones, by exact next word, and the rest."""
 
-    single: tuple[Phrase, ...]
+    single: tuple[Phrase, ...]  # sorted by candidate order (its keys are unique)
     by_next: dict[str, tuple[Phrase, ...]]
     loose: tuple[Phrase, ...]
+    simple: bool  # only one-word phrases start here
 
     @classmethod
     def of(cls, phrases: tuple[Phrase, ...]) -> _Starts:
@@ -168,7 +175,13 @@ class _Starts:
                 by_next.setdefault(phrase.tokens[1], []).append(phrase)
             else:
                 loose.append(phrase)
-        return cls(tuple(single), {k: tuple(v) for k, v in by_next.items()}, tuple(loose))
+        single.sort(key=lambda p: _candidate_order((0, 0, p)))
+        return cls(
+            tuple(single),
+            {k: tuple(v) for k, v in by_next.items()},
+            tuple(loose),
+            not by_next and not loose,
+        )
 
 
 _NOT_IN_HASHTAGS = frozenset(
@@ -183,6 +196,8 @@ def _match_rest(tokens: list[str], start: int, phrase: Phrase) -> int | None:
     for offset in range(1, n):
         want, got = phrase.tokens[offset], tokens[start + offset]
         if want == "*":
+            if got == SEPARATOR:
+                return None
             continue
         if offset == n - 1 and phrase.stem_last:
             if not got.startswith(want):

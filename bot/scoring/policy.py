@@ -54,6 +54,7 @@ _DEFAULT_TABLE = {
 }
 
 MAX_RISK = 3
+_TIER_COLUMN = {ReachTier.SMALL: 0, ReachTier.MID: 1, ReachTier.LARGE: 2}
 
 
 class ScoringPolicy(BaseModel):
@@ -117,8 +118,7 @@ class ScoringPolicy(BaseModel):
     ) -> Severity:
         if not mentions_brand or stance is Stance.POSITIVE:
             return Severity.NONE
-        column = [ReachTier.SMALL, ReachTier.MID, ReachTier.LARGE].index(reach)
-        return self.severity_table[str(risk)][column]
+        return self.severity_table[str(risk)][_TIER_COLUMN[reach]]
 
     def score(self, severity: Severity, risk: int, reach: ReachTier, reach_fraction: float) -> int:
         """0-100: the severity band, refined by risk and by where reach sits in its tier.
@@ -130,7 +130,7 @@ class ScoringPolicy(BaseModel):
             return 0
         low = (int(severity) - 1) * 25 + 1
         width = 24 if severity is not Severity.CRITICAL else 25
-        tier_rank = [ReachTier.SMALL, ReachTier.MID, ReachTier.LARGE].index(reach)
+        tier_rank = _TIER_COLUMN[reach]
         within = (risk / MAX_RISK) * 0.5 + (
             (tier_rank + min(max(reach_fraction, 0.0), 1.0)) / 3
         ) * 0.5

@@ -235,13 +235,17 @@ class Scorer:
                 t.large_min_views,
                 t.large_min_views * 100,
             )
+        return max(_frac(followers, lo_f, hi_f), _frac(views, lo_v, hi_v))
 
-        def frac(value: int, lo: int, hi: int) -> float:
-            if hi <= lo:
-                return 1.0
-            return min(max(math.log(max(value, lo) / lo) / math.log(hi / lo), 0.0), 1.0)
 
-        return max(frac(followers, lo_f, hi_f), frac(views, lo_v, hi_v))
+def _frac(value: int, lo: int, hi: int) -> float:
+    if hi <= lo:
+        return 1.0
+    if value <= lo:
+        return 0.0  # log(1) / log(hi / lo): skip the two logs
+    if value >= hi:
+        return 1.0
+    return min(max(math.log(value / lo) / math.log(hi / lo), 0.0), 1.0)
 
 
 __all__ = ["Claim", "Scorer", "humanize"]

@@ -41,6 +41,8 @@ def _build_table() -> dict[int, str]:
 
 
 _TABLE = _build_table()
+_CHARS = {chr(code): repl for code, repl in _TABLE.items() if chr(code) != repl}
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 HASHTAG_RE = re.compile(r"#(\w+)")
 CURRENCY_RE = re.compile(
     r"(?=[$€£\d])(?:[$€£]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|\$|£|kr\b|sek\b|nok\b|dkk\b|eur\b|euros?\b|dollars?\b))"
@@ -51,7 +53,14 @@ def fold(text: str) -> str:
     """Lower-case, diacritic-free form of `text` used for every comparison."""
     if text.isascii():
         return text.lower()  # the same as casefold for ASCII, and ~20x cheaper than translate
-    return text.translate(_TABLE).casefold()
+    # Only the few non-ASCII characters are looked up (translate looked up every
+    # character, ~40 ns each): the same per-character mapping, then casefold.
+    return _NON_ASCII_RE.sub(_fold_char, text).casefold()
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _CHARS.get(char, char)
 
 
 @lru_cache(maxsize=64)
