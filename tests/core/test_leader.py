@@ -104,3 +104,25 @@ async def test_a_replica_refuses_to_lead_a_newer_schema(pg_db: Database) -> None
     assert await ensure_schema(FakeApp()) is False  # type: ignore[arg-type]
     assert not Database.knows_revision("9999_from_the_future")
     assert Database.knows_revision("0001")
+
+
+async def test_concurrent_upgrades_wait_for_each_other(pg_db: Database) -> None:
+    """Two pods' init containers migrating at once: both finish, the schema is at head once."""
+    from sqlalchemy import text
+
+    async with pg_db.transaction() as session:
+        await session.execute(text("DROP TABLE mention_hourly"))
+        await session.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    other = Database(pg_db.url, search_path=await _search_path(pg_db))
+    try:
+        await asyncio.gather(pg_db.upgrade(), other.upgrade())
+    finally:
+        await other.dispose()
+    assert await pg_db.current_revision() == Database.head_revision()
+
+
+async def _search_path(db: Database) -> str:
+    from sqlalchemy import text
+
+    async with db.read() as session:
+        return str(await session.scalar(text("SHOW search_path")))
