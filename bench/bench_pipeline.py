@@ -38,6 +38,8 @@ def make_lines(count: int) -> list[str]:
     for i in range(count):
         row = dict(base[i % len(base)])
         row["id"] = f"bench-{i}"
+        # distinct creators: a cycled author would be grouped into one alert per 6 hours
+        row["author"] = {**row["author"], "handle": f"{row['author']['handle']}-{i}"}
         row["created_at"] = (start + step * i).isoformat()
         lines.append(json.dumps(row, ensure_ascii=False))
     return lines

@@ -19,6 +19,7 @@ from adapters.chat.console import ConsoleNotifier, repl, show_result
 from adapters.chat.discord import DiscordRuntime, build_discord, check_discord_env, force_sync
 from adapters.chat.slack import SlackRuntime, build_slack, check_slack_env
 from adapters.chat.slack.runtime import check_slack_routes
+from adapters.http_health import health_routes
 from adapters.http_server import HttpServer
 from adapters.sources.registry import SourceContext, build_source, option_problems
 from adapters.sources.replay import ReplaySource, post_from_record, resolve_path
@@ -28,6 +29,7 @@ from bot.commands.service import CommandService
 from bot.config import Config, ConfigError
 from bot.leader import Leadership, current_leader
 from bot.matching import BrandMatcher
+from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.ports import ChatNotifier, Source
 from bot.retention import prune
@@ -94,6 +96,7 @@ class App:
     console: Console
     slack: SlackRuntime | None = None
     discord: DiscordRuntime | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     background: list[asyncio.Task[Any]] = field(default_factory=list)
     running: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -210,6 +213,7 @@ async def build_app(
     if problems:
         raise ConfigError(problems)
     clock = clock or SystemClock()
+    metrics = Metrics()
     console = console or Console(highlight=False)
     db = Database(config.database_url)
     if migrate if migrate is not None else db.is_sqlite:
@@ -232,6 +236,7 @@ async def build_app(
         Scorer(config.brands, config.policy),
         sources,
         chat,
+        metrics=metrics,
     )
 
     async def refresh() -> None:
@@ -240,8 +245,8 @@ async def build_app(
     async def leader() -> str | None:
         return await current_leader(config.database_url)
 
-    service = CommandService(config, db, clock, on_change=refresh, leader=leader)
-    app = App(config, db, clock, pipeline, service, sources, chat, console)
+    service = CommandService(config, db, clock, on_change=refresh, leader=leader, metrics=metrics)
+    app = App(config, db, clock, pipeline, service, sources, chat, console, metrics=metrics)
     if chat_platforms and wants_slack(config):
         app.slack = build_slack(config, service, client_base_url=config.env.slack_api_url)
         chat["slack"] = app.slack.notifier  # the deliverer holds this same dict
@@ -257,7 +262,26 @@ def http_server(app: App) -> HttpServer:
     hooks = webhook_configs(app.config.sources, env)
     if hooks:
         server.add_routes(ingest_routes(hooks, app.pipeline.receive, app.clock))
+    server.add_routes(
+        health_routes(app.db, app.metrics, functools.partial(chat_status, app), clock=app.clock)
+    )
     return server
+
+
+async def chat_status(app: App) -> dict[str, bool | str]:
+    """Per platform, for /readyz: connected, or why not. Discord runs on the leader only."""
+    status: dict[str, bool | str] = {}
+    if app.slack is not None:
+        status["slack"] = await app.slack.connected()
+    if app.discord is not None:
+        if "discord" not in app.notifiers:
+            status["discord"] = True  # a standby replica: the leader holds the gateway
+        else:
+            client = app.discord.client
+            status["discord"] = (client.is_ready() and not client.is_closed()) or (
+                "gateway not connected"
+            )
+    return status
 
 
 async def ensure_schema(app: App) -> bool:
@@ -298,8 +322,10 @@ class Leader:
         await self.app.pipeline.deliverer.recover()
         self.scheduler = build_scheduler(self.app.jobs())
         self.scheduler.start()
+        self.app.metrics.set_leader(True)
 
     async def lose(self) -> None:
+        self.app.metrics.set_leader(False)
         if self.scheduler is not None:
             await stop_scheduler(self.scheduler, self.app)
             self.scheduler = None

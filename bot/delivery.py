@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cards import alert_card
 from bot.clock import Clock
 from bot.config import AlertPolicyConfig
+from bot.metrics import Metrics
 from bot.ports import ChatNotifier, DeliveryError, MessageRef
 from bot.store import alerts as alert_store
 from bot.store.database import Database
@@ -77,11 +78,13 @@ class Deliverer:
         notifiers: dict[str, ChatNotifier],
         clock: Clock,
         policy: AlertPolicyConfig,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.notifiers = notifiers
         self.clock = clock
         self.policy = policy
+        self.metrics = metrics or Metrics()
 
     async def recover(self) -> int:
         """Settle deliveries a crash left in flight; returns how many were reset."""
@@ -178,6 +181,8 @@ class Deliverer:
             report.updated += 1
         else:
             report.posted += 1
+            if row.kind == "message":  # an alert's own message, not a notice under it
+                self.metrics.alert_posted(card.kind, card.severity)
 
     async def _delivered(self, delivery_id: int, ref: MessageRef | None, version: int) -> None:
         async with self.db.transaction() as session:

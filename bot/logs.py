@@ -7,9 +7,11 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import IO
 
 from bot.config import Secret
 
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _TOKENISH = re.compile(
     r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|Bearer\s+[A-Za-z0-9._~+/=-]+)"
 )
@@ -37,6 +39,8 @@ class RedactSecrets(logging.Filter):
         record.args = None
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
@@ -50,16 +54,23 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_text:
             payload["exc"] = record.exc_text
+        if record.stack_info:
+            payload["stack"] = self.formatStack(record.stack_info)
         return json.dumps(payload, ensure_ascii=False)
 
 
-def setup_logging(level: str, fmt: str, secrets: Iterable[Secret]) -> None:
-    handler = logging.StreamHandler()
+def log_handler(
+    fmt: str, secrets: Iterable[Secret], stream: IO[str] | None = None
+) -> logging.Handler:
+    """The production handler (redaction, then text or JSON lines); tests reuse it as is."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(RedactSecrets(secrets))
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    return handler
+
+
+def setup_logging(level: str, fmt: str, secrets: Iterable[Secret]) -> None:
+    handler = log_handler(fmt, secrets)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

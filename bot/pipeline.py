@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.delivery import Deliverer, DeliveryReport
 from bot.digests import Digests
 from bot.ingest import Ingestor, IngestReport, Matcher, Scorer
+from bot.metrics import Metrics
 from bot.models import Post
 from bot.oncall import OnCall, TickReport
 from bot.polling import Poller, PollReport
@@ -27,14 +28,16 @@ class Pipeline:
         scorer: Scorer,
         sources: dict[str, Source],
         notifiers: dict[str, ChatNotifier],
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.clock = clock
         self.sources = sources
+        self.metrics = metrics or Metrics()
         self.ingestor = Ingestor(config, db, matcher, scorer, clock)
-        self.poller = Poller(db, self.ingestor, clock)
-        self.deliverer = Deliverer(db, notifiers, clock, config.alerts)
+        self.poller = Poller(db, self.ingestor, clock, self.metrics)
+        self.deliverer = Deliverer(db, notifiers, clock, config.alerts, self.metrics)
         self.oncall = OnCall(config, db, clock)
         self.digests = Digests(config, db, clock)
         self.spikes = SpikeWatch(config, db, clock, self.oncall)

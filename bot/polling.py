@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.ingest import Ingestor, IngestReport
+from bot.metrics import SKIPPED_FOR_BACKOFF, Metrics
 from bot.ports import Source, SourceError
 from bot.store import sources as source_store
 from bot.store.database import Database
@@ -43,10 +44,13 @@ class PollReport:
 
 
 class Poller:
-    def __init__(self, db: Database, ingestor: Ingestor, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, ingestor: Ingestor, clock: Clock, metrics: Metrics | None = None
+    ) -> None:
         self.db = db
         self.ingestor = ingestor
         self.clock = clock
+        self.metrics = metrics or Metrics()
 
     async def poll(self, source: Source, page_budget: int, *, force: bool = False) -> PollReport:
         report = PollReport(source.name)
@@ -57,6 +61,10 @@ class Poller:
         if not force and health is not None and health.backoff_until and health.backoff_until > now:
             report.skipped_for_backoff = True
             report.state = health.state
+            log.info(
+                "poll source=%s skipped: backing off until %s", source.name, health.backoff_until
+            )
+            self.metrics.poll_finished(source.name, SKIPPED_FOR_BACKOFF, 0, error=False)
             return report
         while report.pages < page_budget:
             try:
@@ -81,8 +89,9 @@ class Poller:
             cursor = dict(page.cursor) if page.cursor is not None else cursor
             if not page.more:
                 break
-        log.info(
-            "poll source=%s pages=%d fetched=%d new=%d updated=%d alerts=%d state=%s",
+        log.log(  # the one line per poll: a failure is in it, not in a line of its own
+            logging.INFO if report.error is None else logging.ERROR,
+            "poll source=%s pages=%d fetched=%d new=%d updated=%d alerts=%d state=%s%s",
             source.name,
             report.pages,
             report.ingest.fetched,
@@ -90,11 +99,14 @@ class Poller:
             report.ingest.updated,
             report.ingest.alerts_created,
             report.state,
+            "" if report.error is None else f" error={report.error}",
+        )
+        self.metrics.poll_finished(
+            source.name, report.state, report.ingest.fetched, error=report.error is not None
         )
         return report
 
     async def _record_error(self, name: str, error: SourceError) -> None:
-        log.error("poll source=%s failed state=%s: %s", name, error.state, error)
         async with self.db.transaction() as session:
             row = await source_store.health_row(session, name)
             now = self.clock.now()

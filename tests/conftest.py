@@ -19,6 +19,9 @@ import pytest
 from bot.clock import ManualClock
 from bot.store.database import Database
 
+# Everything the suite logs is checked for test secrets (see tests/log_redaction.py).
+pytest_plugins = ("tests.log_redaction",)
+
 PG_URL = os.environ.get(
     "DEINFLUENCE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )

@@ -15,6 +15,7 @@ from bot.commands.base import denied, notice
 from bot.commands.changes import ChangeCommands
 from bot.commands.reads import ReadCommands
 from bot.config import Config
+from bot.metrics import Metrics
 from bot.mutes import MuteSpec
 from bot.permissions import Actor, may
 from bot.store.database import Database
@@ -34,12 +35,14 @@ class CommandService(ReadCommands, ChangeCommands):
         clock: Clock,
         on_change: Callable[[], Awaitable[None]] | None = None,
         leader: Callable[[], Awaitable[str | None]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.clock = clock
         self.on_change = on_change
         self.leader = leader
+        self.metrics = metrics or Metrics()
 
     async def run_text(self, text: str, actor: Actor) -> CommandResult:
         """Parse and execute; usage errors and crashes become friendly answers."""
@@ -50,6 +53,10 @@ class CommandService(ReadCommands, ChangeCommands):
         return await self.execute(command, actor)
 
     async def execute(self, command: g.Command, actor: Actor) -> CommandResult:
+        with self.metrics.command_timer(type(command).__name__):
+            return await self._execute(command, actor)
+
+    async def _execute(self, command: g.Command, actor: Actor) -> CommandResult:
         try:
             result = await self._dispatch(command, actor)
         except Exception:

@@ -125,6 +125,14 @@ async def test_run_serves_slack_polls_and_accepts_webhooks(tmp_path: Path) -> No
             # the scheduler polled the replay source and the alert reached Slack
             await fake.wait_for(lambda f: len(f.succeeded("chat.postMessage")) == 1, within=10)
 
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["chat"] == {"slack": True}
+            metrics = (await client.get("/metrics")).text
+            assert 'deinfluence_polls_total{source="history",state="ok"}' in metrics
+            assert 'deinfluence_alerts_posted_total{kind="mention",severity=' in metrics
+            assert "deinfluence_scheduler_leader 1.0" in metrics
+
             # a signed push through the webhook is stored and alerts once, even when replayed
             payload: dict[str, Any] = {
                 "delivery_id": "d-1",

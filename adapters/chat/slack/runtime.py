@@ -197,6 +197,14 @@ class SlackRuntime:
         http.add_routes(self.routes())
         log.info("slack: HTTP mode, listening at POST %s", EVENTS_PATH)
 
+    async def connected(self) -> bool | str:
+        """For /readyz: HTTP mode has nothing to hold open; Socket Mode must be connected."""
+        if self.mode == "http":
+            return True
+        if self._socket is None:
+            return "socket mode not started"
+        return bool(await self._socket.client.is_connected()) or "socket not connected"
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
