@@ -32,6 +32,7 @@ class MentionFacts:
     author: str
     severity: Severity
     score: int
+    watched: bool = False  # a watched creator's new post: every covering route, any severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,15 @@ def decide(
     *,
     update_on_rise: bool = True,
 ) -> Decision:
-    """Which alert change, if any, a freshly scored mention causes."""
+    """Which alert change, if any, a freshly scored mention causes.
+
+    A watched creator's post is eligible on every route covering the brand whatever its
+    severity; mutes still apply to it (a silence is someone's explicit choice).
+    """
     eligible = tuple(
-        r for r in routes if r.covers(facts.brand) and facts.severity >= r.min_severity
+        r
+        for r in routes
+        if r.covers(facts.brand) and (facts.watched or facts.severity >= r.min_severity)
     )
     if not eligible:
         return NOTHING

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.creators.policy import CreatorPolicy
 from bot.durations import parse_duration
 from bot.models import Severity
 from bot.scoring.policy import ScoringPolicy
@@ -388,6 +389,7 @@ class Config(_Strict):
     alerts: AlertPolicyConfig = Field(default_factory=AlertPolicyConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     spikes: SpikePolicy = Field(default_factory=SpikePolicy)
+    creators: CreatorPolicy = Field(default_factory=CreatorPolicy)
     store: StoreConfig = Field(default_factory=StoreConfig)
     env: Environment = Field(default_factory=Environment, exclude=True)
 

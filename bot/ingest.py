@@ -28,6 +28,7 @@ from bot.alerts import (
 from bot.cards import mention_title
 from bot.clock import Clock
 from bot.config import Config
+from bot.creators.stage import CreatorStage, PageCreators
 from bot.grouping import Creator, Placement, creator_of, grouped_values
 from bot.models import BrandMatch, Post, Score, Severity
 from bot.mutes import Mute
@@ -87,6 +88,7 @@ class Ingestor:
         self.matcher = matcher
         self.scorer = scorer
         self.clock = clock
+        self.creators = CreatorStage(config.creators)
 
     async def ingest(
         self,
@@ -165,27 +167,30 @@ class Ingestor:
         if not changed:
             return report
         known = await post_store.mentions_for(session, [s.row.id for s in changed])
-        pairs: list[tuple[PostRow, str]] = []
-        fresh: list[tuple[PostRow, str, dict[str, Any]]] = []
+        pending: list[tuple[PostRow, str, dict[str, Any]]] = []
         for item in changed:
             post = post_store.post_from_row(item.row)
             for match in self.matcher.match(post):
                 values = post_store.mention_values(
                     self.scorer.score(post, match.brand), match.alias, now
                 )
-                existing = known.get((item.row.id, match.brand))
-                if existing is None:
-                    fresh.append((item.row, match.brand, values))
-                else:
-                    post_store.update_mention(existing, values)
-                pairs.append((item.row, match.brand))
-        known.update(await post_store.insert_mentions(session, fresh))
-        scored = [(row, known[(row.id, brand)]) for row, brand in pairs]
-        report.mentions = len(scored)
-        if not scored:
+                pending.append((item.row, match.brand, values))
+        if not pending:
             return report
+        creators = await self.creators.load(session, pending, now)
+        creators.apply(pending)  # credibility signals and watch reasons
+        fresh: list[tuple[PostRow, str, dict[str, Any]]] = []
+        for row, brand, values in pending:
+            existing = known.get((row.id, brand))
+            if existing is None:
+                fresh.append((row, brand, values))
+            else:
+                post_store.update_mention(existing, values)
+        known.update(await post_store.insert_mentions(session, fresh))
+        scored = [(row, known[(row.id, brand)]) for row, brand, _ in pending]
+        report.mentions = len(scored)
         mutes = await live_mutes(session, now)
-        await self._decide_all(session, scored, mutes, report, alert_after)
+        await self._decide_all(session, scored, mutes, report, alert_after, creators)
         return report
 
     async def _decide_all(
@@ -195,6 +200,7 @@ class Ingestor:
         mutes: list[Mute],
         report: IngestReport,
         alert_after: datetime | None = None,
+        page: PageCreators | None = None,
     ) -> None:
         now = self.clock.now()
         keys = [mention_key(post.id, mention.brand) for post, mention in scored]
@@ -218,12 +224,14 @@ class Ingestor:
                     Severity(alert.severity),
                     frozenset(routes.get(alert.id, set())),
                 )
+            watched = page is not None and page.watch_for(post) is not None
             facts = MentionFacts(
                 mention.brand,
                 post.source,
                 post.author_handle,
                 Severity(mention.severity),
                 mention.score,
+                watched=watched,
             )
             decision = decide(
                 facts,
@@ -238,12 +246,13 @@ class Ingestor:
             elif decision.action == "create":
                 values = self._new_alert(key, post, mention, decision)
                 who = creator_of(mention.brand, post)
-                parent = placement.groups.get(who) if decision.status == OPEN else None
+                groupable = decision.status == OPEN and not watched  # watched: each post alerts
+                parent = placement.groups.get(who) if groupable else None
                 if parent is not None:
                     placement.fold(parent, post, mention)
                     fresh[key] = (grouped_values(values, parent.id), decision)
                     report.alerts_grouped += 1
-                elif decision.status == OPEN and who in first_in_page:
+                elif groupable and who in first_in_page:
                     fresh[key] = (grouped_values(values, None), decision)
                     folds.append((key, who, post, mention))
                     report.alerts_grouped += 1
@@ -251,7 +260,7 @@ class Ingestor:
                     fresh[key] = (values, decision)
                     report.alerts_created += 1
                     report.suppressed += decision.status == SUPPRESSED
-                    if decision.status == OPEN:
+                    if groupable:
                         first_in_page[who] = key
             elif decision.action == "raise" and alert is not None and alert.status == GROUPED:
                 await self._raise_grouped(session, alert, post, mention)

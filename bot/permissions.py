@@ -8,7 +8,7 @@ from bot.config import Config, RouteConfig
 
 LOCAL_PLATFORMS = frozenset({"cli", "console"})
 RESPONDER_ACTIONS = frozenset({"ack", "resolve"})
-MANAGER_ACTIONS = frozenset({"mute", "unmute", "wrong"})
+MANAGER_ACTIONS = frozenset({"mute", "unmute", "wrong", "watch"})
 VIEWER_ACTIONS = frozenset({"view"})
 
 

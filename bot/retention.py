@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.spikes import hour_start
 from bot.store.database import Database
-from bot.store.tables import MentionHourlyRow, MentionRow, PostRow
+from bot.store.tables import FollowerSnapshotRow, MentionHourlyRow, MentionRow, PostRow
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ async def prune(db: Database, clock: Clock, retention_days: int, batch: int = BA
             done = await _prune_batch(session, report.cutoff, batch, report)
         if done:
             break
+    async with db.transaction() as session:  # follower counts age out with the posts
+        await session.execute(
+            delete(FollowerSnapshotRow).where(FollowerSnapshotRow.at < report.cutoff)
+        )
     if report.posts:
         log.info(
             "retention: pruned %d posts (%d mentions aggregated) older than %s",

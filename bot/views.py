@@ -187,7 +187,80 @@ class MutesView:
     mutes: tuple[MuteLine, ...]
 
 
-View = Notice | HelpView | StatusView | BrandsView | SummaryView | DrillView | MutesView | AlertCard
+@dataclass(frozen=True)
+class SignalLine:
+    """One credibility signal in words; `weight` is what it adds to a score when it fires."""
+
+    name: str
+    fired: bool
+    text: str
+    weight: int = 0
+
+
+@dataclass(frozen=True)
+class BrandMentions:
+    brand: str
+    total: int
+    by_stance: tuple[Counted, ...]
+    by_severity: tuple[Counted, ...]  # negative mentions only
+
+
+@dataclass(frozen=True)
+class FollowerCount:
+    at: datetime
+    followers: int
+
+
+@dataclass(frozen=True)
+class CreatorView:
+    source: str
+    handle: str
+    followers: int | None
+    verified: bool | None
+    followers_over_time: tuple[FollowerCount, ...]
+    posts_seen: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    mentions: tuple[BrandMentions, ...]
+    signals: tuple[SignalLine, ...]
+    recent: tuple[PostLine, ...]
+    watch: str | None = None
+    also_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CreatorLine:
+    source: str
+    handle: str
+    followers: int | None
+    negative_posts: int
+    reach: int  # views (or followers where views are missing) summed over those posts
+    brands: tuple[str, ...]
+    worst: Severity
+    watched: bool = False
+
+
+@dataclass(frozen=True)
+class CreatorsView:
+    brand: str | None
+    window: str
+    since: datetime
+    until: datetime
+    creators: tuple[CreatorLine, ...]
+
+
+View = (
+    Notice
+    | HelpView
+    | StatusView
+    | BrandsView
+    | SummaryView
+    | DrillView
+    | MutesView
+    | AlertCard
+    | CreatorView
+    | CreatorsView
+)
 
 
 @dataclass(frozen=True)

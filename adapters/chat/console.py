@@ -27,6 +27,8 @@ from bot.views import (
     AlertCard,
     BrandsView,
     CommandResult,
+    CreatorsView,
+    CreatorView,
     DrillView,
     HelpView,
     MutesView,
@@ -215,7 +217,69 @@ def result_renderable(result: CommandResult) -> Panel | Table | Text | Group:
             return table
         case AlertCard():
             return alert_renderable(view)
+        case CreatorView():
+            return _creator(view)
+        case CreatorsView():
+            return _creators(view)
     return Text(result.text)
+
+
+def _creator(view: CreatorView) -> Group:
+    followers = f"{view.followers:,} followers" if view.followers is not None else "followers ?"
+    head = Text(f"@{view.handle} on {view.source} · {followers} · {view.posts_seen} posts seen")
+    head.stylize("bold")
+    parts: list[Text | Table] = [head]
+    if view.first_seen and view.last_seen:
+        parts.append(
+            Text(f"first seen {short_time(view.first_seen)}, last {short_time(view.last_seen)}")
+        )
+    if view.followers_over_time:
+        series = " → ".join(f"{p.followers:,} ({p.at:%Y-%m-%d})" for p in view.followers_over_time)
+        parts.append(Text(f"followers over time: {series}"))
+    if view.watch:
+        parts.append(Text(f"👁 {view.watch}", style="magenta"))
+    if view.mentions:
+        table = Table("brand", "mentions", "stance", "negative by severity")
+        for b in view.mentions:
+            table.add_row(
+                b.brand,
+                str(b.total),
+                ", ".join(f"{c.name} {c.count}" for c in b.by_stance),
+                ", ".join(f"{c.name} {c.count}" for c in b.by_severity) or "—",
+            )
+        parts.append(table)
+    for signal in view.signals:
+        style = "bold red" if signal.fired else "dim"
+        parts.append(Text(f"{'⚑' if signal.fired else '·'} {signal.text}", style=style))
+    if view.recent:
+        parts.append(_posts_table(view.recent))
+    if view.also_on:
+        parts.append(Text(f"also seen on {', '.join(view.also_on)}", style="dim"))
+    return Group(*parts)
+
+
+def _creators(view: CreatorsView) -> Table:
+    table = Table(
+        "#",
+        "creator",
+        "negative posts",
+        "reach",
+        "worst",
+        "brands",
+        title=f"Creators by reach-weighted negative mentions: {view.brand or 'all brands'}, "
+        f"last {view.window}",
+    )
+    for index, c in enumerate(view.creators, start=1):
+        watched = " 👁" if c.watched else ""
+        table.add_row(
+            str(index),
+            Text(f"@{c.handle} ({c.source}){watched}"),
+            str(c.negative_posts),
+            f"{c.reach:,}",
+            Text(c.worst.label, style=STYLE[c.worst]),
+            ", ".join(c.brands),
+        )
+    return table
 
 
 def show_result(console: Console, result: CommandResult, chart_dir: Path | None) -> Path | None:

@@ -18,6 +18,7 @@ ACTION_VERBS = {
     "mute": "mute",
     "unmute": "unmute",
     "wrong": "mark alerts wrong for",
+    "watch": "put creators on the watchlist for",
 }
 
 

@@ -16,6 +16,7 @@ from bot.models import Severity
 from bot.mutes import MuteSpec
 
 DEFAULT_WINDOW = timedelta(hours=24)
+CREATORS_WINDOW = timedelta(days=30)
 MAX_REASON = 500
 
 USAGE = {
@@ -36,6 +37,18 @@ USAGE = {
     "ack": ("ack <alert-id>", "acknowledge an alert"),
     "resolve": ("resolve <alert-id>", "resolve an alert by hand"),
     "wrong": ("wrong <alert-id> [reason]", "mark an alert a false positive"),
+    "creator": (
+        "creator <handle> [source]",
+        "a creator's profile, credibility signals and recent mentions",
+    ),
+    "creators": (
+        "creators [brand] [window]",
+        "creators with the most reach-weighted negative mentions",
+    ),
+    "watch": (
+        "watch <handle> [source] <duration> [reason]",
+        "alert on every new post by a creator until the watch expires",
+    ),
 }
 
 
@@ -116,14 +129,49 @@ class Wrong:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Creator:
+    handle: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Creators:
+    brand: str | None = None
+    window: timedelta = CREATORS_WINDOW
+
+
+@dataclass(frozen=True)
+class Watch:
+    handle: str
+    duration: timedelta
+    reason: str = ""
+    source: str | None = None
+
+
 Command = (
-    Help | Status | Brands | Summary | Drill | MuteCmd | Unmute | Mutes | Ack | Resolve | Wrong
+    Help
+    | Status
+    | Brands
+    | Summary
+    | Drill
+    | MuteCmd
+    | Unmute
+    | Mutes
+    | Ack
+    | Resolve
+    | Wrong
+    | Creator
+    | Creators
+    | Watch
 )
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
 _TOKEN = re.compile(r'(?:[^\s"]+|"[^"]*")+')
 _ID = re.compile(r"#?[aAmM]?(\d{1,18})")
 _MATCHER = re.compile(r"(brand|source|author|severity)\s*(<=|=)\s*(.+)", re.IGNORECASE)
+_HANDLE = re.compile(r"@?([\w.\-]+(?:@[\w.\-]+)?)")
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}", re.IGNORECASE)
 
 
 def tokenize(text: str) -> list[str]:
@@ -147,9 +195,11 @@ def _is_duration(token: str) -> bool:
     return True
 
 
-def _window(tokens: list[str], command: str) -> tuple[timedelta, list[str]]:
+def _window(
+    tokens: list[str], command: str, default: timedelta = DEFAULT_WINDOW
+) -> tuple[timedelta, list[str]]:
     rest = []
-    window = DEFAULT_WINDOW
+    window = default
     seen = False
     for token in tokens:
         if re.fullmatch(r"\d+[a-zA-Z]+", token):
@@ -287,6 +337,53 @@ def _wrong(args: list[str]) -> Command:
     return Wrong(parse_id(args[0], "the alert id", "wrong"), " ".join(args[1:])[:MAX_REASON])
 
 
+def parse_handle(token: str, command: str) -> str:
+    """A creator's handle without the @ (`user@instance` for Mastodon stays whole)."""
+    found = _HANDLE.fullmatch(token.strip())
+    if not found or len(found.group(1)) > 255:
+        raise UsageError(f"{token!r} is not a creator handle like @beautybyjo", command)
+    return found.group(1)
+
+
+def parse_source(token: str, command: str) -> str:
+    if not _SOURCE.fullmatch(token.strip()):
+        raise UsageError(f"{token!r} is not a source name like tiktok", command)
+    return token.strip().lower()
+
+
+def _creator(args: list[str]) -> Command:
+    if not args:
+        raise UsageError("creator needs a handle, e.g. @beautybyjo", "creator")
+    if len(args) > 2:
+        raise UsageError(f"unexpected {' '.join(args[2:])!r} after the source", "creator")
+    source = parse_source(args[1], "creator") if len(args) == 2 else None
+    return Creator(parse_handle(args[0], "creator"), source)
+
+
+def _creators(args: list[str]) -> Command:
+    window, rest = _window(args, "creators", CREATORS_WINDOW)
+    if len(rest) > 1:
+        raise UsageError(f"creators takes one brand, got {' '.join(rest)!r}", "creators")
+    brand = rest[0] if rest and rest[0].lower() != "all" else None
+    return Creators(brand=brand, window=window)
+
+
+def _watch(args: list[str]) -> Command:
+    if not args:
+        raise UsageError("watch needs a handle and a duration, e.g. watch @jo 7d", "watch")
+    handle = parse_handle(args[0], "watch")
+    index, source = 1, None
+    if len(args) > 1 and not _is_duration(args[1]) and not re.fullmatch(r"\d+\w*", args[1]):
+        source, index = parse_source(args[1], "watch"), 2
+    if index >= len(args):
+        raise UsageError("watch needs a duration such as 24h or 7d after the handle", "watch")
+    try:
+        duration = parse_duration(args[index])
+    except ValueError as error:
+        raise UsageError(str(error), "watch") from None
+    return Watch(handle, duration, " ".join(args[index + 1 :])[:MAX_REASON], source)
+
+
 _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "help": _no_args("help", Help()),
     "status": _no_args("status", Status()),
@@ -299,4 +396,7 @@ _PARSERS: dict[str, Callable[[list[str]], Command]] = {
     "ack": _one_id("ack", Ack),
     "resolve": _one_id("resolve", Resolve),
     "wrong": _wrong,
+    "creator": _creator,
+    "creators": _creators,
+    "watch": _watch,
 }

@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.commands import grammar as g
 from bot.commands.base import denied, notice
 from bot.commands.changes import ChangeCommands
+from bot.commands.creators import CreatorCommands
 from bot.commands.reads import ReadCommands
 from bot.config import Config
 from bot.metrics import Metrics
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 __all__ = ["CommandService", "denied", "notice"]
 
 
-class CommandService(ReadCommands, ChangeCommands):
+class CommandService(ReadCommands, ChangeCommands, CreatorCommands):
     def __init__(
         self,
         config: Config,
@@ -145,13 +146,21 @@ class CommandService(ReadCommands, ChangeCommands):
                 return await self._ack_or_resolve(command, actor)
             case g.Wrong():
                 return await self._wrong(command, actor)
+            case g.Creator():
+                return await self._creator(command)
+            case g.Creators():
+                return await self._creators(command)
+            case g.Watch():
+                return await self._watch(command, actor)
         raise AssertionError(f"unhandled command {command!r}")
 
     def _viewed_brand(self, command: g.Command) -> tuple[bool, str | None]:
         """Whether a command only shows things, and which brand (None: all of them)."""
         match command:
-            case g.Summary() | g.Drill():
+            case g.Summary() | g.Drill() | g.Creators():
                 return True, self._brand(command.brand) if command.brand else None
+            case g.Creator():
+                return True, None
             case g.Status() | g.Brands() | g.Mutes():
                 return True, None
         return False, None

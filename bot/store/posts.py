@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Author, Metrics, Post, Score
+from bot.store.creators import record_followers
 from bot.store.tables import MentionRow, PostRow
 
 
@@ -99,7 +100,9 @@ async def _posts_by_key(
 async def upsert_posts(
     session: AsyncSession, posts: Sequence[Post], now: datetime
 ) -> list[StoredPost]:
-    """Insert new posts and refresh known ones, in input order, one query to look up."""
+    """Insert new posts and refresh known ones, in input order, one query to look up.
+
+    Each creator's follower count is noted too when it changed (see store.creators)."""
     unique: dict[tuple[str, str], Post] = {}
     for post in posts:
         unique[post.key] = post  # the later copy in a page wins
@@ -120,6 +123,7 @@ async def upsert_posts(
         else:
             row = existing[key]
             out.append(StoredPost(row, is_new=False, changed=_apply(row, post, now)))
+    await record_followers(session, list(unique.values()), now)
     return out
 
 

@@ -250,3 +250,34 @@ class MentionHourlyRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     claims: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     alternatives: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FollowerSnapshotRow(Base):
+    """A creator's follower count when it was seen to change (handle folded, no @)."""
+
+    __tablename__ = "follower_snapshots"
+    __table_args__ = (Index("ix_follower_snapshots_creator_at", "source", "handle", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(40))
+    handle: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime]
+    followers: Mapped[int] = mapped_column(BigInteger)
+
+
+class WatchRow(Base):
+    """A creator on the watchlist: every new post by them alerts until `ends_at`."""
+
+    __tablename__ = "watchlist"
+    __table_args__ = (Index("ix_watchlist_ends_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str | None] = mapped_column(String(40))
+    handle: Mapped[str] = mapped_column(String(255))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    unwatched_at: Mapped[datetime | None]
+    unwatched_by: Mapped[str | None] = mapped_column(String(255))

@@ -112,6 +112,8 @@ async def test_concurrent_upgrades_wait_for_each_other(pg_db: Database) -> None:
 
     async with pg_db.transaction() as session:
         await session.execute(text("DROP TABLE mention_hourly"))
+        await session.execute(text("DROP TABLE follower_snapshots"))  # 0004
+        await session.execute(text("DROP TABLE watchlist"))  # 0004
         await session.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     other = Database(pg_db.url, search_path=await _search_path(pg_db))
     try:

@@ -222,6 +222,9 @@ async def test_command_definitions_are_guild_only_with_a_permission_hint(stack: 
         "ack",
         "resolve",
         "wrong",
+        "creator",
+        "creators",
+        "watch",
     }
 
 

@@ -41,6 +41,7 @@ DEFAULT_PERMISSIONS = discord.Permissions(send_messages=True)
 SeverityOption = Literal["low", "medium", "high", "critical"]
 AlertId = app_commands.Range[int, 1, 2**53]
 Reason = app_commands.Range[str, 1, g.MAX_REASON]
+Handle = app_commands.Range[str, 1, 256]
 
 
 def window_of(text: str | None, command: str) -> timedelta:
@@ -287,3 +288,65 @@ class DeinfluenceGroup(
         self, interaction: discord.Interaction[Any], alert: AlertId, reason: Reason | None = None
     ) -> None:
         await run(interaction, lambda: g.Wrong(alert, (reason or "")[: g.MAX_REASON]))
+
+    @app_commands.command(description="A creator's profile, credibility signals, recent mentions")
+    @app_commands.describe(
+        handle="The creator's handle, e.g. @beautybyjo", source="Only this source, e.g. tiktok"
+    )
+    async def creator(
+        self, interaction: discord.Interaction[Any], handle: Handle, source: str | None = None
+    ) -> None:
+        def build() -> g.Command:
+            return g.Creator(
+                g.parse_handle(handle, "creator"),
+                g.parse_source(source, "creator") if source and source.strip() else None,
+            )
+
+        await run(interaction, build)
+
+    @app_commands.command(description="Creators with the most reach-weighted negative mentions")
+    @app_commands.describe(brand="A watched brand, or all", window="How far back, e.g. 7d or 30d")
+    @app_commands.autocomplete(brand=summary_brand_autocomplete, window=window_autocomplete)
+    async def creators(
+        self,
+        interaction: discord.Interaction[Any],
+        brand: str | None = None,
+        window: str | None = None,
+    ) -> None:
+        def build() -> g.Command:
+            name = None if brand is None or brand.strip().lower() in ("", "all") else brand.strip()
+            length = (
+                window_of(window, "creators") if window and window.strip() else g.CREATORS_WINDOW
+            )
+            return g.Creators(brand=name, window=length)
+
+        await run(interaction, build)
+
+    @app_commands.command(description="Alert on every new post by a creator until the watch ends")
+    @app_commands.describe(
+        handle="The creator's handle, e.g. @beautybyjo",
+        duration="How long, e.g. 24h or 7d",
+        source="Only this source, e.g. tiktok",
+        reason="Why (shown in their alerts)",
+    )
+    async def watch(
+        self,
+        interaction: discord.Interaction[Any],
+        handle: Handle,
+        duration: str,
+        source: str | None = None,
+        reason: Reason | None = None,
+    ) -> None:
+        def build() -> g.Command:
+            try:
+                length = parse_duration(duration)
+            except ValueError as error:
+                raise g.UsageError(str(error), "watch") from None
+            return g.Watch(
+                g.parse_handle(handle, "watch"),
+                length,
+                (reason or "")[: g.MAX_REASON],
+                g.parse_source(source, "watch") if source and source.strip() else None,
+            )
+
+        await run(interaction, build)

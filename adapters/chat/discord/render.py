@@ -20,6 +20,7 @@ from adapters.chat.discord.limits import (
     safe,
     safe_url,
 )
+from adapters.chat.discord.render_creators import creator_embed, creators_embed
 from bot.models import Severity
 from bot.timeutil import as_utc, short_time
 from bot.views import (
@@ -29,6 +30,8 @@ from bot.views import (
     BrandsView,
     CommandResult,
     Counted,
+    CreatorsView,
+    CreatorView,
     DrillView,
     HelpView,
     MutesView,
@@ -323,4 +326,8 @@ def render_result(result: CommandResult) -> Rendered:
             return Rendered(embeds=(mutes_embed(view),))
         case AlertCard():
             return Rendered(embeds=(alert_embed(view),))
+        case CreatorView():
+            return Rendered(embeds=(creator_embed(view, post_line_text),))
+        case CreatorsView():
+            return Rendered(embeds=(creators_embed(view),))
     return Rendered(content=clip(safe(result.text), MESSAGE_LIMIT))

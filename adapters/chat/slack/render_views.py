@@ -17,6 +17,7 @@ from adapters.chat.slack.render import (
     sections,
 )
 from adapters.chat.slack.render_alert import author_text, reach_text, render_alert
+from adapters.chat.slack.render_creators import render_creator, render_creators
 from bot.timeutil import short_time
 from bot.views import (
     SEVERITY_EMOJI,
@@ -24,6 +25,8 @@ from bot.views import (
     BrandsView,
     CommandResult,
     Counted,
+    CreatorsView,
+    CreatorView,
     DrillView,
     HelpView,
     MutesView,
@@ -191,6 +194,10 @@ def render_view(view: View, *, chart_note: str = "") -> SlackMessage:
             return render_mutes(view)
         case AlertCard():
             return render_alert(view)
+        case CreatorView():
+            return render_creator(view, post_block)
+        case CreatorsView():
+            return render_creators(view)
     raise TypeError(f"no Slack renderer for {type(view).__name__}")
 
 

@@ -1,0 +1,1 @@
+"""Creators: profiles built from stored posts, credibility signals, and the watchlist."""
