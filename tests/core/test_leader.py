@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 
 import pytest
 
@@ -22,9 +22,11 @@ class Replica:
 
     async def gain(self) -> None:
         self.events.append("gain")
+        await announce()
 
     async def lose(self) -> None:
         self.events.append("lose")
+        await announce()
 
     def start(self) -> Replica:
         self.task = asyncio.create_task(self.leadership.run(self.gain, self.lose))
@@ -36,18 +38,29 @@ class Replica:
             await asyncio.wait_for(self.task, 10)
 
 
-async def until(check: object, within: float = 10.0) -> None:
-    async def wait() -> None:
-        while not check():  # type: ignore[operator]
-            await asyncio.sleep(0.05)
+CHANGED: dict[str, asyncio.Condition] = {}
 
-    await asyncio.wait_for(wait(), within)
+
+def changed() -> asyncio.Condition:
+    """One condition per event loop, notified whenever a replica gains or loses the lead."""
+    loop = str(id(asyncio.get_running_loop()))
+    return CHANGED.setdefault(loop, asyncio.Condition())
+
+
+async def announce() -> None:
+    async with changed():
+        changed().notify_all()
+
+
+async def until(check: Callable[[], bool], within: float = 10.0) -> None:
+    async with changed():
+        await asyncio.wait_for(changed().wait_for(check), within)
 
 
 @pytest.fixture
-async def key() -> AsyncIterator[int]:
+async def key() -> int:
     await need_postgres()
-    yield secrets.randbits(48)  # a lock of its own: other test runs may share the server
+    return secrets.randbits(48)  # a lock of its own: other test runs may share the server
 
 
 async def test_one_replica_leads_and_another_takes_over_when_it_stops(key: int) -> None:
