@@ -69,7 +69,7 @@ async def run_pipeline(lines: list[str], page: int, db_url: str) -> dict[str, fl
     config = _config(db_url)
     db = Database(db_url)
     await db.upgrade()
-    clock = ManualClock(datetime(2026, 11, 1, tzinfo=UTC))
+    clock = ManualClock(datetime(2026, 10, 1, tzinfo=UTC))
     ingestor = Ingestor(
         config, db, BrandMatcher(config.brands), Scorer(config.brands, config.policy), clock
     )
@@ -77,6 +77,7 @@ async def run_pipeline(lines: list[str], page: int, db_url: str) -> dict[str, fl
     started = time.perf_counter()
     for start in range(0, len(lines), page):
         posts = [post_from_record(json.loads(line)) for line in lines[start : start + page]]
+        clock.set(max(p.created_at for p in posts))  # time moves as the posts arrive
         report = await ingestor.ingest("bench", posts, {"offset": start + page})
         alerts += report.alerts_created
         mentions += report.mentions

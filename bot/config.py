@@ -402,23 +402,7 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
-        problems: list[str] = []
-        names = [b.name.casefold() for b in self.brands]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                problems.append(f"brands[{i}].name: duplicate brand {self.brands[i].name!r}")
-        source_names = [s.name for s in self.sources]
-        for i, name in enumerate(source_names):
-            if name in source_names[:i]:
-                problems.append(f"sources[{i}].name: duplicate source {name!r}")
-        known = {b.name for b in self.brands}
-        route_names = [r.name for r in self.routes]
-        for i, route in enumerate(self.routes):
-            if route.name in route_names[:i]:
-                problems.append(f"routes[{i}].name: duplicate route {route.name!r}")
-            for j, brand in enumerate(route.brands):
-                if brand != "*" and brand not in known:
-                    problems.append(f"routes[{i}].brands[{j}]: unknown brand {brand!r}")
+        problems = cross_problems(self.model_dump())
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -473,11 +457,43 @@ def _messages(error: ValidationError) -> list[str]:
     return problems
 
 
+def _named(items: object) -> list[dict[str, Any]]:
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def cross_problems(data: Mapping[str, Any]) -> list[str]:
+    """References between sections; works on raw data too, so a config with field errors
+    still hears about these in the same run."""
+    problems: list[str] = []
+    brands = _named(data.get("brands"))
+    names = [str(b.get("name", "")).strip().casefold() for b in brands]
+    for i, name in enumerate(names):
+        if name and name in names[:i]:
+            problems.append(f"brands[{i}].name: duplicate brand {brands[i].get('name')!r}")
+    sources = [str(s.get("name")) for s in _named(data.get("sources"))]
+    for i, name in enumerate(sources):
+        if name in sources[:i]:
+            problems.append(f"sources[{i}].name: duplicate source {name!r}")
+    known = {str(b.get("name", "")).strip() for b in brands}
+    routes = _named(data.get("routes"))
+    route_names = [str(r.get("name")) for r in routes]
+    for i, route in enumerate(routes):
+        if route_names[i] in route_names[:i]:
+            problems.append(f"routes[{i}].name: duplicate route {route_names[i]!r}")
+        wanted = route.get("brands", ["*"])
+        for j, brand in enumerate(wanted if isinstance(wanted, list) else []):
+            if brand != "*" and str(brand).strip() not in known:
+                problems.append(f"routes[{i}].brands[{j}]: unknown brand {brand!r}")
+    return problems
+
+
 def parse_config(data: Mapping[str, Any], env: Environment | None = None) -> Config:
     try:
         config = Config.model_validate(dict(data))
     except ValidationError as error:
-        raise ConfigError(_messages(error)) from None
+        problems = _messages(error)
+        problems += [p for p in cross_problems(data) if p not in problems]
+        raise ConfigError(problems) from None
     return config.model_copy(update={"env": env or Environment()})
 
 

@@ -41,7 +41,12 @@ class Placement:
 
     @classmethod
     async def load(
-        cls, session: AsyncSession, config: Config, now: datetime, creators: set[Creator]
+        cls,
+        session: AsyncSession,
+        config: Config,
+        now: datetime,
+        creators: set[Creator],
+        handles: set[str],
     ) -> Placement:
         placement = cls(config, now)
         if creators:
@@ -54,6 +59,7 @@ class Placement:
                     AlertRow.status.in_((OPEN, ESCALATED, ACKNOWLEDGED)),
                     AlertRow.created_at >= since,
                     AlertRow.brand.in_({c[0] for c in creators}),
+                    PostRow.author_handle.in_(handles),  # as the platform spells them
                 )
                 .order_by(AlertRow.id)
             )

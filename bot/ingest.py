@@ -207,7 +207,8 @@ class Ingestor:
         alerts = await alert_store.alerts_by_key(session, keys)
         routes = await alert_store.routes_of(session, [a.id for a in alerts.values()])
         creators = {creator_of(mention.brand, post) for post, mention in scored}
-        placement = await Placement.load(session, self.config, now, creators)
+        handles = {post.author_handle for post, _ in scored}
+        placement = await Placement.load(session, self.config, now, creators, handles)
         fresh: dict[str, tuple[dict[str, Any], Decision]] = {}
         outgoing: list[alert_store.Outgoing] = []
         first_in_page: dict[Creator, str] = {}

@@ -39,6 +39,17 @@ KNOWN_SOURCES = frozenset(
 
 
 class ChangeCommands(CommandBase):
+    async def _alert_to_change(
+        self, session: AsyncSession, alert_id: int, actor: Actor, action: str
+    ) -> AlertRow | CommandResult:
+        """The alert, or the answer that stops the change: unknown alert, or not allowed."""
+        alert = await session.get(AlertRow, alert_id)
+        if alert is None:
+            return notice(f"No alert #{alert_id}.", "error", ok=False)
+        if not may(self.config, actor, action, alert.brand):
+            return denied(action, alert.brand)
+        return alert
+
     async def _mute(self, command: g.MuteCmd, actor: Actor) -> CommandResult:
         spec = command.spec
         if spec.brand is not None:
@@ -144,11 +155,9 @@ class ChangeCommands(CommandBase):
         action = "ack" if isinstance(command, g.Ack) else "resolve"
         now = self.clock.now()
         async with self.db.transaction() as session:
-            alert = await session.get(AlertRow, command.alert_id)
-            if alert is None:
-                return notice(f"No alert #{command.alert_id}.", "error", ok=False)
-            if not may(self.config, actor, action, alert.brand):
-                return denied(action, alert.brand)
+            alert = await self._alert_to_change(session, command.alert_id, actor, action)
+            if isinstance(alert, CommandResult):
+                return alert
             if alert.status == RESOLVED:
                 return notice(f"Alert #{alert.id} is already resolved; nothing changed.")
             if action == "ack":
@@ -182,11 +191,9 @@ class ChangeCommands(CommandBase):
     async def _wrong(self, command: g.Wrong, actor: Actor) -> CommandResult:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            alert = await session.get(AlertRow, command.alert_id)
-            if alert is None:
-                return notice(f"No alert #{command.alert_id}.", "error", ok=False)
-            if not may(self.config, actor, "wrong", alert.brand):
-                return denied("wrong", alert.brand)
+            alert = await self._alert_to_change(session, command.alert_id, actor, "wrong")
+            if isinstance(alert, CommandResult):
+                return alert
             if alert.wrong_by:
                 return notice(f"Alert #{alert.id} was already marked wrong by {alert.wrong_by}.")
             mention = await session.get(MentionRow, alert.mention_id) if alert.mention_id else None

@@ -8,6 +8,7 @@ the two are never compared with each other.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,14 +126,42 @@ def _basis_words(basis: str) -> str:
     return "per view" if basis == PER_VIEW else "per follower (no views reported)"
 
 
+class BandPeers:
+    """Peers' engagement rates by (size band, basis), sorted once: each creator's median is
+    then a bisection, not a scan of every peer (ingest asks for it per negative creator)."""
+
+    def __init__(self, peers: Iterable[Peer], policy: CreatorPolicy) -> None:
+        self.policy = policy
+        rates: dict[tuple[int, str], list[float]] = {}
+        for peer in peers:
+            key = (policy.band_of(peer.followers), peer.engagement.basis)
+            rates.setdefault(key, []).append(peer.engagement.rate)
+        self.rates = {key: sorted(values) for key, values in rates.items()}
+
+    def others(self, band: int, basis: str, exclude: Peer | None) -> list[float]:
+        """The band's rates without the creator's own (when it is among the peers)."""
+        rates = self.rates.get((band, basis), [])
+        if exclude is None or exclude.engagement.basis != basis:
+            return rates
+        if self.policy.band_of(exclude.followers) != band:
+            return rates
+        at = bisect_left(rates, exclude.engagement.rate)
+        if at < len(rates) and rates[at] == exclude.engagement.rate:
+            return rates[:at] + rates[at + 1 :]
+        return rates
+
+
 def low_engagement(
     own: Engagement | None,
     followers: int | None,
-    peers: Sequence[Peer],
+    peers: Sequence[Peer] | BandPeers,
     source: str,
     policy: CreatorPolicy,
+    exclude: Peer | None = None,
 ) -> Signal:
-    """Engagement far below the median of other creators of the same size band and source."""
+    """Engagement far below the median of other creators of the same size band and source.
+
+    `exclude` is the creator's own entry when `peers` holds every creator of the source."""
     weight = policy.weights.low_engagement
     if own is None:
         return Signal(
@@ -145,11 +174,8 @@ def low_engagement(
         )
     band = policy.band_of(followers)
     label = policy.band_label(band)
-    same = [
-        p.engagement.rate
-        for p in peers
-        if policy.band_of(p.followers) == band and p.engagement.basis == own.basis
-    ]
+    index = peers if isinstance(peers, BandPeers) else BandPeers(peers, policy)
+    same = index.others(band, own.basis, exclude)
     if len(same) < policy.min_band_creators:
         return Signal(
             LOW_ENGAGEMENT,
@@ -307,7 +333,8 @@ class History:
     posts: tuple[PostStats, ...] = ()
     mentions: tuple[MentionStats, ...] = ()
     followers: tuple[FollowerPoint, ...] = ()
-    peers: tuple[Peer, ...] = ()
+    peers: tuple[Peer, ...] | BandPeers = ()
+    own_peer: Peer | None = None  # set when `peers` also holds this creator
 
 
 def evaluate(
@@ -323,6 +350,7 @@ def evaluate(
             history.peers,
             history.source,
             policy,
+            history.own_peer,
         ),
         follower_jump(history.followers, now, policy),
         repeat_critic(history.mentions, brand, now, policy),

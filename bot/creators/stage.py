@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.creators.policy import CreatorPolicy
 from bot.creators.signals import (
+    BandPeers,
     History,
     MentionStats,
     Peer,
@@ -40,6 +41,7 @@ class PageCreators:
     now: datetime
     histories: dict[store.Key, History] = field(default_factory=dict)
     peers: dict[str, dict[str, Peer]] = field(default_factory=dict)
+    bands: dict[str, BandPeers] = field(default_factory=dict)
     watches: list[Watch] = field(default_factory=list)
 
     def watch_for(self, post: PostRow) -> Watch | None:
@@ -66,12 +68,12 @@ class PageCreators:
             if values["stance"] == Stance.NEGATIVE.value and history is not None:
                 fresh = {(m.post_id, m.brand) for m in page[key]}
                 mentions = [m for m in history.mentions if (m.post_id, m.brand) not in fresh]
-                others = self.peers.get(post.source, {})
                 signals = evaluate(
                     replace(
                         history,
                         mentions=(*mentions, *page[key]),
-                        peers=tuple(p for h, p in others.items() if h != key[1]),
+                        peers=self.bands.get(post.source, ()),
+                        own_peer=self.peers.get(post.source, {}).get(key[1]),
                     ),
                     brand,
                     self.now,
@@ -96,6 +98,15 @@ class CreatorStage:
     def __init__(self, policy: CreatorPolicy) -> None:
         self.policy = policy
         self.peer_cache = store.PeerCache(policy.peer_refresh)
+        self._band_cache: dict[str, tuple[int, BandPeers]] = {}
+
+    def _bands(self, source: str, peers: dict[str, Peer]) -> BandPeers:
+        """Indexed once per peer refresh (the cache hands back the same dict until then)."""
+        cached = self._band_cache.get(source)
+        if cached is None or cached[0] != id(peers):
+            cached = (id(peers), BandPeers(peers.values(), self.policy))
+            self._band_cache[source] = cached
+        return cached[1]
 
     async def load(
         self, session: AsyncSession, scored: Sequence[Scored], now: datetime
@@ -114,4 +125,5 @@ class CreatorStage:
         )
         for source in sorted({source for source, _ in critics}):
             page.peers[source] = await self.peer_cache.get(session, source, since, now)
+            page.bands[source] = self._bands(source, page.peers[source])
         return page

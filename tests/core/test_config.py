@@ -123,3 +123,16 @@ def test_policy_can_be_tuned_and_is_validated() -> None:
         }
     )
     assert any("three severities" in p for p in found)
+
+
+def test_field_errors_and_cross_references_are_reported_together() -> None:
+    found = problems(
+        {
+            "brands": [{"name": "A", "aliases": []}, {"name": "a", "aliases": ["x"]}],
+            "routes": [{"name": "r", "platform": "console", "channel": "#c", "brands": ["Nope"]}],
+        }
+    )
+    assert "brands[0].aliases: must not be empty" in found
+    assert "brands[1].name: duplicate brand 'a'" in found
+    assert "routes[0].brands[0]: unknown brand 'Nope'" in found
+    assert len(found) == len(set(found))
