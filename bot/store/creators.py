@@ -140,52 +140,116 @@ def mention_stats(row: MentionRow) -> MentionStats:
     )
 
 
+Row = tuple[str, PostStats]  # folded handle, the post's numbers
+
+
+async def _peer_rows(
+    session: AsyncSession, source: str, since: datetime, seen_since: datetime | None = None
+) -> dict[int, Row]:
+    """Posts on `source` created since `since` (only those first seen or re-seen since
+    `seen_since`, when given), by post id."""
+    query = select(
+        PostRow.id,
+        PostRow.author_handle,
+        PostRow.created_at,
+        PostRow.author_followers,
+        PostRow.views,
+        PostRow.likes,
+        PostRow.comments,
+        PostRow.shares,
+        PostRow.deleted,
+    ).where(PostRow.source == source, PostRow.created_at >= since)
+    if seen_since is not None:
+        query = query.where(PostRow.last_seen_at >= seen_since)
+    rows = await session.execute(query)
+    return {
+        int(post_id): (
+            normalise_handle(handle),
+            PostStats(created, followers, views, likes, comments, shares),
+        )
+        for post_id, handle, created, followers, views, likes, comments, shares, deleted in rows
+        if not deleted
+    }
+
+
+def _peer_of(stats: Sequence[PostStats]) -> Peer | None:
+    engagement = creator_engagement(stats)
+    known = [p for p in stats if p.followers is not None]
+    if engagement is None or not known:
+        return None
+    followers = max(known, key=lambda p: p.created_at).followers
+    assert followers is not None
+    return Peer(followers, engagement)
+
+
+def _peers_from(rows: dict[int, Row]) -> dict[str, Peer]:
+    grouped: dict[str, list[PostStats]] = defaultdict(list)
+    for handle, stats in rows.values():
+        grouped[handle].append(stats)
+    return {h: p for h, stats in grouped.items() if (p := _peer_of(stats)) is not None}
+
+
 async def peers(session: AsyncSession, source: str, since: datetime) -> dict[str, Peer]:
     """Every creator on `source` with a known engagement since `since`, by folded handle."""
-    rows = await session.execute(
-        select(
-            PostRow.author_handle,
-            PostRow.created_at,
-            PostRow.author_followers,
-            PostRow.views,
-            PostRow.likes,
-            PostRow.comments,
-            PostRow.shares,
-        ).where(PostRow.source == source, PostRow.created_at >= since, ~PostRow.deleted)
-    )
-    grouped: dict[str, list[PostStats]] = defaultdict(list)
-    for handle, created, followers, views, likes, comments, shares in rows:
-        grouped[normalise_handle(handle)].append(
-            PostStats(created, followers, views, likes, comments, shares)
-        )
-    out: dict[str, Peer] = {}
-    for handle, stats in grouped.items():
-        engagement = creator_engagement(stats)
-        known = [p for p in stats if p.followers is not None]
-        if engagement is None or not known:
-            continue
-        followers = max(known, key=lambda p: p.created_at).followers
-        assert followers is not None
-        out[handle] = Peer(followers, engagement)
-    return out
+    return _peers_from(await _peer_rows(session, source, since))
 
 
 class PeerCache:
-    """Peers per source, recomputed at most every `refresh` (ingest runs every few minutes)."""
+    """Peers per source, refreshed at most every `refresh`. After the first load a refresh
+    reads only the posts seen since the last one and recomputes only the creators they
+    touch (and those whose posts aged out), so its cost follows new traffic, not history."""
 
     def __init__(self, refresh: timedelta) -> None:
         self.refresh = refresh
-        self._loaded: dict[str, tuple[datetime, dict[str, Peer]]] = {}
+        self._state: dict[str, _SourcePeers] = {}
 
     async def get(
         self, session: AsyncSession, source: str, since: datetime, now: datetime
     ) -> dict[str, Peer]:
-        cached = self._loaded.get(source)
-        if cached is not None and timedelta(0) <= now - cached[0] < self.refresh:
-            return cached[1]
-        found = await peers(session, source, since)
-        self._loaded[source] = (now, found)
-        return found
+        state = self._state.get(source)
+        if state is not None and timedelta(0) <= now - state.loaded_at < self.refresh:
+            return state.peers
+        if state is None or now < state.loaded_at:
+            rows = await _peer_rows(session, source, since)
+            state = _SourcePeers(now, rows, _peers_from(rows))
+            self._state[source] = state
+            return state.peers
+        fresh = await _peer_rows(session, source, since, seen_since=state.loaded_at)
+        deleted = await session.scalars(
+            select(PostRow.id).where(
+                PostRow.source == source, PostRow.deleted, PostRow.last_seen_at >= state.loaded_at
+            )
+        )
+        touched = {handle for handle, _ in fresh.values()}
+        for post_id in deleted:
+            gone = state.rows.pop(int(post_id), None)
+            if gone is not None:
+                touched.add(gone[0])
+        for post_id, (handle, stats) in list(state.rows.items()):
+            if stats.created_at < since:  # aged out of the window
+                del state.rows[post_id]
+                touched.add(handle)
+        state.rows.update(fresh)
+        by_handle: dict[str, list[PostStats]] = defaultdict(list)
+        for handle, stats in state.rows.values():
+            if handle in touched:
+                by_handle[handle].append(stats)
+        peers = dict(state.peers)  # a new dict: the band index is rebuilt for it
+        for handle in touched:
+            peer = _peer_of(by_handle.get(handle, []))
+            if peer is None:
+                peers.pop(handle, None)
+            else:
+                peers[handle] = peer
+        self._state[source] = _SourcePeers(now, state.rows, peers)
+        return peers
+
+
+class _SourcePeers:
+    def __init__(self, loaded_at: datetime, rows: dict[int, Row], peers: dict[str, Peer]) -> None:
+        self.loaded_at = loaded_at
+        self.rows = rows
+        self.peers = peers
 
 
 # --- the watchlist --------------------------------------------------------------------------------

@@ -169,3 +169,64 @@ async def test_follower_counts_age_out_with_the_posts(any_db: Database, clock: M
     await store_posts(any_db, clock, post("new", "hi", author="jo", followers=20, at=clock.now()))
     await prune(any_db, clock, retention_days=90)
     assert await snapshots(any_db) == [("tiktok", "jo", 20)]
+
+
+async def test_incremental_peer_cache_equals_a_full_recount(any_db: Database) -> None:
+    """New posts, grown metrics, a deleted post and posts ageing out of the window."""
+    from dataclasses import replace as _replace
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import ManualClock
+    from bot.store import creators as creator_store
+    from bot.store.posts import upsert_posts
+    from tests.core.helpers import post as make_post
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    clock = ManualClock(start)
+    window = timedelta(days=2)
+    cache = creator_store.PeerCache(timedelta(hours=1))
+
+    async def store(posts: list[object]) -> None:
+        async with any_db.transaction() as session:
+            await upsert_posts(session, posts, clock.now())  # type: ignore[arg-type]
+
+    async def both() -> tuple[dict[str, object], dict[str, object]]:
+        async with any_db.read() as session:
+            since = clock.now() - window
+            cached = await cache.get(session, "tiktok", since, clock.now())
+            full = await creator_store.peers(session, "tiktok", since)
+        return dict(cached), dict(full)
+
+    await store(
+        [
+            make_post(
+                f"a{i}",
+                "x",
+                author=f"c{i % 4}",
+                followers=1000 * (i + 1),
+                views=100 * (i + 1),
+                likes=i,
+                at=clock.now(),
+            )
+            for i in range(8)
+        ]
+    )
+    cached, full = await both()
+    assert cached == full and len(full) == 4
+
+    clock.advance(timedelta(hours=2))
+    grown = make_post("a1", "x", author="c1", followers=5000, views=9000, likes=900, at=start)
+    gone = _replace(make_post("a2", "x", author="c2", at=start), deleted=True)
+    fresh = make_post(
+        "b1", "x", author="newcomer", followers=700, views=50, likes=5, at=clock.now()
+    )
+    await store([grown, gone, fresh])
+    cached, full = await both()
+    assert cached == full and "newcomer" in full
+
+    clock.advance(timedelta(days=2, hours=1))  # the first posts age out of the window
+    await store(
+        [make_post("c1", "x", author="late", followers=100, views=10, likes=1, at=clock.now())]
+    )
+    cached, full = await both()
+    assert cached == full and set(full) == {"late"}
