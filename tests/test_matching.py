@@ -119,11 +119,8 @@ def test_hashtags_field_counts(matcher: BrandMatcher) -> None:
     assert matcher.mentions(p, "GlowLab") is not None
 
 
-def test_is_fast(matcher: BrandMatcher) -> None:
-    import time
-
-    posts = [post("nothing to see here, just coffee and a long run #monday " * 3)] * 2000
-    start = time.perf_counter()
-    for p in posts:
-        matcher.match(p)
-    assert time.perf_counter() - start < 2.0
+def test_posts_without_any_brand_word_match_nothing(matcher: BrandMatcher) -> None:
+    # The matcher's speed is measured in bench/bench_scorer.py (matching is part of
+    # every scored post there), never by a timed assertion here.
+    for text in ("nothing to see here, just coffee and a long run #monday " * 3, "", "🙃🙃"):
+        assert matcher.match(post(text)) == []
