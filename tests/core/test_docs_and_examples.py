@@ -23,8 +23,9 @@ def test_example_config_is_valid() -> None:
 
 
 def test_every_environment_setting_is_in_env_example() -> None:
-    read = set(re.findall(r'env\.get\("([A-Z_]+)"', (REPO / "bot" / "config.py").read_text()))
-    read |= set(re.findall(r'secret\("([A-Z_]+)"\)', (REPO / "bot" / "config.py").read_text()))
+    environment = (REPO / "bot" / "environment.py").read_text()
+    read = set(re.findall(r'env\.get\("([A-Z_]+)"', environment))
+    read |= set(re.findall(r'secret\("([A-Z_]+)"\)', environment))
     for path in (REPO / "adapters" / "sources").glob("*.py"):
         read |= set(re.findall(r'_env: str[^=]*= "([A-Z_]+)"', path.read_text()))
     assert read, "the scan found no settings: the patterns above are stale"
