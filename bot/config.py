@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from bot.creators.policy import CreatorPolicy
-from bot.durations import parse_duration
+from bot.durations import Duration, duration_value
 from bot.environment import DEFAULT_CONFIG_PATH, ConfigError, Environment, Secret
 from bot.models import Severity
 from bot.scoring.policy import ScoringPolicy
@@ -43,16 +43,6 @@ __all__ = [
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///deinfluence.db"
 
 
-def _duration(value: object) -> object:
-    if isinstance(value, str):
-        return parse_duration(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if value <= 0:
-            raise ValueError("must be longer than zero")
-        return timedelta(seconds=value)
-    return value
-
-
 def _severity(value: object) -> object:
     return Severity.parse(value) if isinstance(value, str) else value
 
@@ -60,10 +50,9 @@ def _severity(value: object) -> object:
 def _duration_or_zero(value: object) -> object:
     if value in ("0", "0s", 0):
         return timedelta(0)
-    return _duration(value)
+    return duration_value(value)
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
 DurationOrZero = Annotated[timedelta, BeforeValidator(_duration_or_zero)]
 SeverityField = Annotated[Severity, BeforeValidator(_severity)]
 NonBlank = Annotated[

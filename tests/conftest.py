@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -99,41 +100,45 @@ async def _drop_schema(schema: str) -> None:
     await conn.close()
 
 
+@asynccontextmanager
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    await database.upgrade()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@asynccontextmanager
+async def postgres_store() -> AsyncIterator[Database]:
+    """A migrated PostgreSQL store in a schema of its own, dropped afterwards."""
+    await need_postgres()
+    database, schema = await _pg_database()
+    await database.upgrade()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        await _drop_schema(schema)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """The same store test on both databases."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-        await db.upgrade()
-        yield db
-        await db.dispose()
-        return
-    await need_postgres()
-    db, schema = await _pg_database()
-    await db.upgrade()
-    try:
-        yield db
-    finally:
-        await db.dispose()
-        await _drop_schema(schema)
+    store = sqlite_store(tmp_path) if request.param == "sqlite" else postgres_store()
+    async with store as database:
+        yield database
 
 
 @pytest.fixture
 async def pg_db() -> AsyncIterator[Database]:
     """A PostgreSQL store for what only PostgreSQL does (locks, several replicas)."""
-    await need_postgres()
-    db, schema = await _pg_database()
-    await db.upgrade()
-    try:
-        yield db
-    finally:
-        await db.dispose()
-        await _drop_schema(schema)
+    async with postgres_store() as database:
+        yield database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-    await database.upgrade()
-    yield database
-    await database.dispose()
+    async with sqlite_store(tmp_path) as database:
+        yield database

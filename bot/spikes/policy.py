@@ -14,18 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from bot.durations import parse_duration
+from bot.durations import Duration
 from bot.models import Severity
-
-
-def _duration(value: object) -> object:
-    if isinstance(value, str):
-        return parse_duration(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if value <= 0:
-            raise ValueError("must be longer than zero")
-        return timedelta(seconds=value)
-    return value
 
 
 def _weights(value: object) -> object:
@@ -34,7 +24,6 @@ def _weights(value: object) -> object:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Weights = Annotated[dict[Severity, float], BeforeValidator(_weights)]
 
 
