@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.alerts import ACKNOWLEDGED, RESOLVED, SUPPRESSED
 from bot.models import Severity
+from bot.opportunities import KIND as OPPORTUNITY
 from bot.store.tables import AlertRow, MentionRow, PostRow
 from bot.timeutil import short_time
 from bot.views import Action, AlertCard, PostLine
@@ -58,7 +59,7 @@ def _actions(alert: AlertRow) -> tuple[Action, ...]:
     if alert.status == RESOLVED or alert.wrong_by:
         return (Action.SHOW_POSTS,)
     actions = [Action.ACK, Action.MUTE_1H, Action.MUTE_24H, Action.SHOW_POSTS, Action.WRONG]
-    if alert.status == ACKNOWLEDGED:
+    if alert.status == ACKNOWLEDGED or alert.kind == OPPORTUNITY:  # nothing to own
         actions.remove(Action.ACK)
     return tuple(actions)
 

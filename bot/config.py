@@ -27,6 +27,7 @@ from bot.creators.policy import CreatorPolicy
 from bot.durations import Duration, duration_value
 from bot.environment import DEFAULT_CONFIG_PATH, ConfigError, Environment, Secret
 from bot.models import Severity
+from bot.opportunities import OpportunityPolicy
 from bot.scoring.policy import ScoringPolicy
 from bot.spikes.policy import SpikePolicy
 
@@ -163,6 +164,11 @@ class RouteConfig(_Strict):
     channel: NonBlank
     brands: list[NonBlank] = Field(default_factory=lambda: ["*"])
     min_severity: SeverityField = Severity.MEDIUM
+    opportunity_channel: NonBlank | None = Field(
+        None,
+        description="where opportunity alerts go (our brand recommended instead of a "
+        "competitor, high-reach praise under #deinfluencing); unset: none are sent",
+    )
     oncall: str | None = Field(None, description="Slack user group id / Discord role id to mention")
     responders: list[NonBlank] = Field(
         default_factory=list, description="user or group ids allowed to ack; empty: anyone"
@@ -302,6 +308,7 @@ class Config(_Strict):
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     spikes: SpikePolicy = Field(default_factory=SpikePolicy)
     creators: CreatorPolicy = Field(default_factory=CreatorPolicy)
+    opportunities: OpportunityPolicy = Field(default_factory=OpportunityPolicy)
     store: StoreConfig = Field(default_factory=StoreConfig)
     env: Environment = Field(default_factory=Environment, exclude=True)
 

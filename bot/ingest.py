@@ -32,6 +32,8 @@ from bot.creators.stage import CreatorStage, PageCreators
 from bot.grouping import Creator, Placement, creator_of, grouped_values
 from bot.models import BrandMatch, Post, Score, Severity
 from bot.mutes import Mute
+from bot.opportunities import find as find_opportunity
+from bot.opportunity_alerts import open_opportunities
 from bot.store import alerts as alert_store
 from bot.store import posts as post_store
 from bot.store import sources as source_store
@@ -58,6 +60,7 @@ class IngestReport:
     alerts_raised: int = 0
     alerts_grouped: int = 0
     suppressed: int = 0
+    opportunities: int = 0
     skipped: int = 0
     quiet: int = 0  # history posts scored but given no new alert (see ingest_history)
     alert_ids: list[int] = field(default_factory=list)
@@ -72,6 +75,7 @@ class IngestReport:
             "alerts_raised",
             "alerts_grouped",
             "suppressed",
+            "opportunities",
             "skipped",
             "quiet",
         ):
@@ -89,6 +93,8 @@ class Ingestor:
         self.scorer = scorer
         self.clock = clock
         self.creators = CreatorStage(config.creators)
+        per_source = {tag for source in config.sources for tag in source.hashtags or ()}
+        self.tracked = sorted(per_source | set(config.tracking.hashtags))
 
     async def ingest(
         self,
@@ -168,12 +174,18 @@ class Ingestor:
             return report
         known = await post_store.mentions_for(session, [s.row.id for s in changed])
         pending: list[tuple[PostRow, str, dict[str, Any]]] = []
+        opportunities: list[tuple[PostRow, str]] = []
         for item in changed:
             post = post_store.post_from_row(item.row)
             for match in self.matcher.match(post):
-                values = post_store.mention_values(
-                    self.scorer.score(post, match.brand), match.alias, now
+                score = self.scorer.score(post, match.brand)
+                values = post_store.mention_values(score, match.alias, now)
+                found = find_opportunity(
+                    post, match.brand, score, self.tracked, self.config.opportunities
                 )
+                if found is not None:
+                    values["reasons"].append({"kind": "opportunity", "text": found.reason})
+                    opportunities.append((item.row, match.brand))
                 pending.append((item.row, match.brand, values))
         if not pending:
             return report
@@ -191,6 +203,17 @@ class Ingestor:
         report.mentions = len(scored)
         mutes = await live_mutes(session, now)
         await self._decide_all(session, scored, mutes, report, alert_after, creators)
+        if opportunities:
+            ids = await open_opportunities(
+                session,
+                self.config,
+                [(row, known[(row.id, brand)]) for row, brand in opportunities],
+                mutes,
+                now,
+                alert_after=alert_after,
+            )
+            report.opportunities += len(ids)
+            report.alert_ids.extend(ids)
         return report
 
     async def _decide_all(

@@ -128,6 +128,8 @@ class Score:
     severity: Severity
     reasons: tuple[Reason, ...]
     lang: str | None = None
+    promotion: str = "none"  # "undisclosed" / "disclosed": commercial markers (see reasons)
+    compared_with: tuple[str, ...] = ()  # competitors and other brands the post names
 
     @property
     def claim_names(self) -> tuple[str, ...]:

@@ -27,6 +27,8 @@ SEVERITY_COLOUR = {
     Severity.HIGH: 0xFF7043,
     Severity.CRITICAL: 0xD32F2F,
 }
+OPPORTUNITY_EMOJI = "💡"
+OPPORTUNITY_COLOUR = 0x43A047
 
 
 class Action(StrEnum):
@@ -82,6 +84,27 @@ class AlertCard:
         Action.WRONG,
     )
     updated_at: datetime | None = None
+
+    @property
+    def opportunity(self) -> bool:
+        return self.kind == "opportunity"
+
+    @property
+    def badge(self) -> str:
+        return OPPORTUNITY_EMOJI if self.opportunity else SEVERITY_EMOJI[self.severity]
+
+    @property
+    def colour(self) -> int:
+        return OPPORTUNITY_COLOUR if self.opportunity else SEVERITY_COLOUR[self.severity]
+
+    @property
+    def grade(self) -> str:
+        """'high' or 'opportunity': what the card is, where a risk card shows its severity."""
+        return "opportunity" if self.opportunity else self.severity.label
+
+    @property
+    def reasons_heading(self) -> str:
+        return "Why it is an opportunity" if self.opportunity else "Why it is risky"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.durations import format_duration
 from bot.models import Severity
 from bot.mutes import MuteSpec
 from bot.oncall import ack_expiry, stop_escalation
+from bot.opportunities import KIND as OPPORTUNITY
 from bot.permissions import Actor, may
 from bot.store import alerts as alert_store
 from bot.store import audit
@@ -161,6 +162,13 @@ class ChangeCommands(CommandBase):
             if alert.status == RESOLVED:
                 return notice(f"Alert #{alert.id} is already resolved; nothing changed.")
             if action == "ack":
+                if alert.kind == OPPORTUNITY:
+                    return notice(
+                        f"Alert #{alert.id} is an opportunity: there is nothing to acknowledge "
+                        "(mute, show posts, mark it wrong or resolve it).",
+                        "error",
+                        ok=False,
+                    )
                 if alert.status == ACKNOWLEDGED:
                     return notice(
                         f"Alert #{alert.id} was already acknowledged by {alert.acked_by}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,13 @@ class Outgoing:
     thread_alert_id: int | None = None
     escalate: bool = False
     severity: Severity | None = None  # a post alert's; None (spikes, digests) is never held
+    channel: Literal["alerts", "opportunity"] = "alerts"  # which of the route's channels
+
+
+def _channel(item: Outgoing, route: RouteConfig) -> str:
+    if item.channel == "opportunity" and route.opportunity_channel:
+        return route.opportunity_channel
+    return route.channel
 
 
 def _state(item: Outgoing, route: RouteConfig, now: datetime) -> str:
@@ -70,8 +78,9 @@ async def add_deliveries(session: AsyncSession, items: Sequence[Outgoing], now: 
             "route": route.name,
             "kind": "message",
             "platform": route.platform,
-            "channel": route.channel,
-            "mention": None if item.thread_alert_id else route.oncall,
+            "channel": _channel(item, route),
+            # on-call is for risks; an opportunity or a threaded post pings nobody
+            "mention": None if item.thread_alert_id or item.channel != "alerts" else route.oncall,
             "thread_alert_id": item.thread_alert_id,
             "state": _state(item, route, now),
             "delivered_version": 0,

@@ -24,7 +24,6 @@ from adapters.chat.discord.render_creators import creator_embed, creators_embed
 from bot.models import Severity
 from bot.timeutil import as_utc, short_time
 from bot.views import (
-    SEVERITY_COLOUR,
     SEVERITY_EMOJI,
     AlertCard,
     BrandsView,
@@ -113,8 +112,8 @@ def alert_content(card: AlertCard, mention: str | None) -> str:
 def alert_embed(card: AlertCard) -> discord.Embed:
     post = card.post
     embed = discord.Embed(
-        title=f"{SEVERITY_EMOJI[card.severity]} #{card.alert_id} {safe(card.title)}",
-        colour=SEVERITY_COLOUR[card.severity],
+        title=f"{card.badge} #{card.alert_id} {safe(card.title)}",
+        colour=card.colour,
         url=safe_url(post.url) if post else None,
         description=quote(post.text) if post else None,
         timestamp=as_utc(post.created_at)
@@ -122,7 +121,7 @@ def alert_embed(card: AlertCard) -> discord.Embed:
         else (as_utc(card.updated_at) if card.updated_at else None),
     )
     embed.add_field(name="Brand", value=safe(card.brand, 200))
-    embed.add_field(name="Severity", value=f"{card.severity.label} · {card.score}/100")
+    embed.add_field(name="Severity", value=f"{card.grade} · {card.score}/100")
     embed.add_field(name="Status", value=safe(card.status, 100))
     if post is not None:
         embed.add_field(name="Source", value=safe(post.source, 100))
@@ -130,7 +129,7 @@ def alert_embed(card: AlertCard) -> discord.Embed:
         embed.add_field(name="Reach", value=reach_text(post))
         embed.add_field(name="Language", value=safe(post.lang or "unknown", 20))
     if card.reasons:
-        embed.add_field(name="Why it is risky", value=_bullets(card.reasons), inline=False)
+        embed.add_field(name=card.reasons_heading, value=_bullets(card.reasons), inline=False)
     if card.history:
         embed.add_field(name="History", value=_bullets(card.history), inline=False)
     link = safe_url(post.url) if post else None

@@ -22,7 +22,7 @@ from adapters.chat.slack.render import (
     thousands,
 )
 from bot.timeutil import short_time
-from bot.views import SEVERITY_COLOUR, SEVERITY_EMOJI, Action, AlertCard, PostLine
+from bot.views import Action, AlertCard, PostLine
 
 POST_TEXT_LIMIT = 700
 REASON_LIMIT = 300
@@ -67,9 +67,8 @@ def _status(card: AlertCard) -> str:
 
 
 def _fields(card: AlertCard) -> Block:
-    emoji = SEVERITY_EMOJI[card.severity]
     pairs = [
-        ("Severity", f"{emoji} {card.severity.label} (score {card.score})"),
+        ("Severity", f"{card.badge} {card.grade} (score {card.score})"),
         ("Brand", escape(card.brand)),
         ("Status", _status(card)),
     ]
@@ -95,7 +94,7 @@ def _reasons(card: AlertCard) -> list[Block]:
     ]
     if len(card.reasons) > MAX_REASONS:
         lines.append(f"• … and {len(card.reasons) - MAX_REASONS} more (Show posts)")
-    return sections(lines, heading="*Why it is risky*")
+    return sections(lines, heading=f"*{card.reasons_heading}*")
 
 
 def _history(card: AlertCard) -> list[Block]:
@@ -126,9 +125,7 @@ def _button(action: Action, alert_id: int) -> dict[str, Any]:
 
 
 def alert_fallback(card: AlertCard, mention: str | None = None) -> str:
-    text = fallback(
-        f"{SEVERITY_EMOJI[card.severity]} {card.title} (alert #{card.alert_id}, {card.status})"
-    )
+    text = fallback(f"{card.badge} {card.title} (alert #{card.alert_id}, {card.status})")
     return f"{mention} {text}" if mention else text
 
 
@@ -136,10 +133,8 @@ def render_alert(card: AlertCard, *, mention: str | None = None) -> SlackMessage
     """A new or updated alert. `mention` is an already-built `<!subteam^…>` from our config."""
     blocks: list[Block] = []
     if mention:
-        blocks.append(
-            section(f"{mention} new {card.severity.label} alert for {escape(card.brand)}")
-        )
-    blocks.append(header(f"{SEVERITY_EMOJI[card.severity]} {card.title}"))
+        blocks.append(section(f"{mention} new {card.grade} alert for {escape(card.brand)}"))
+    blocks.append(header(f"{card.badge} {card.title}"))
     blocks.append(_fields(card))
     if card.post is not None:
         blocks.append(section(quote_block(card.post.text, POST_TEXT_LIMIT)))
@@ -160,17 +155,9 @@ def render_alert(card: AlertCard, *, mention: str | None = None) -> SlackMessage
             }
         )
     blocks = fit_blocks(blocks, f"Use /deinfluence drill {card.alert_id}.")
-    colour = f"#{SEVERITY_COLOUR[card.severity]:06X}"
     stripe = {
-        "color": colour,
-        "fallback": f"{card.severity.label} alert #{card.alert_id}",
-        "blocks": [
-            context(
-                [
-                    f"{SEVERITY_EMOJI[card.severity]} {card.severity.label} · "
-                    f"score {card.score} · {_status(card)}"
-                ]
-            )
-        ],
+        "color": f"#{card.colour:06X}",
+        "fallback": f"{card.grade} alert #{card.alert_id}",
+        "blocks": [context([f"{card.badge} {card.grade} · score {card.score} · {_status(card)}"])],
     }
     return SlackMessage(alert_fallback(card, mention), blocks, [stripe])
