@@ -1,0 +1,214 @@
+"""Commercial markers and the hidden-agenda flag: who profits when a post says "don't buy X"?
+
+A de-influencing post that recommends an alternative while carrying a discount code,
+an affiliate link or "link in bio" may well be paid for by that alternative. With a
+disclosure (#ad, #reklame, "paid partnership", ...) it is a disclosed promotion;
+without one it is a possible undisclosed promotion, which is also a breach of the
+advertising rules in every market the trend lives in. Markers of every language
+count in every post: a Danish caption with an English "link in bio" is normal.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.models import Stance
+from bot.scoring.cues import all_languages
+from bot.scoring.text import fold, fold_phrase, hashtags, phrase_pattern
+
+NEUTRAL_FILE = Path(__file__).with_name("promotion.toml")
+UNDISCLOSED = "undisclosed"
+DISCLOSED = "disclosed"
+NONE = "none"
+GENERIC = "generic"
+_URL_RE = re.compile(r"(?i)\bhttps?://[^\s<>\"')\]]+")
+_QUOTE = "\"'\u201c\u201d\u00ab\u00bb"
+
+
+@dataclass(frozen=True, slots=True)
+class Markers:
+    """What a post's text shows, each as the words a person can check in the post."""
+
+    disclosures: tuple[str, ...] = ()
+    commercial: tuple[str, ...] = ()  # codes, affiliate links, "link in bio", ...
+    sells: bool = False  # a code or an affiliate link: something is for sale through it
+
+    @property
+    def found(self) -> bool:
+        return bool(self.disclosures or self.commercial)
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """A de-influencing post that promotes something else with commercial markers."""
+
+    kind: str  # UNDISCLOSED or DISCLOSED
+    alternative: str | None  # a competitor's name, GENERIC, or None (a code for something)
+    evidence: tuple[str, ...]
+
+    def reason(self) -> str:
+        shown = ", ".join(f'"{e}"' for e in self.evidence[:3])
+        if self.kind == DISCLOSED:
+            return f"disclosed promotion of {self._what()}: {shown}"
+        return (
+            f"possible undisclosed promotion of {self._what()}: {shown}, "
+            "and no #ad or other disclosure"
+        )
+
+    def _what(self) -> str:
+        if self.alternative is None:
+            return "another product"
+        if self.alternative == GENERIC:
+            return "a generic alternative"
+        return self.alternative
+
+
+def flag(stance: Stance, alternative: str | None, markers: Markers) -> Promotion | None:
+    """The flag for a post about one brand, or None.
+
+    Only a post that discourages the brand can hide an agenda against it; it must
+    promote something: a named or generic alternative, or a code or affiliate link.
+    """
+    if stance is not Stance.NEGATIVE or not markers.found:
+        return None
+    if alternative is None and not markers.sells:
+        return None  # "half these videos should say #ad": talk about ads, not an ad
+    if markers.disclosures:
+        return Promotion(DISCLOSED, alternative, (*markers.disclosures, *markers.commercial))
+    return Promotion(UNDISCLOSED, alternative, markers.commercial)
+
+
+def label_of(promotion: Promotion | None) -> str:
+    """The corpus label (`labels.promotion`) a flag corresponds to."""
+    return NONE if promotion is None else promotion.kind
+
+
+class MarkerFinder:
+    """Built once from every language's `[promotion]` cues plus the neutral file."""
+
+    def __init__(
+        self,
+        disclosure: Iterable[str],
+        commercial: Iterable[str],
+        code_words: Iterable[str],
+        neutral: Mapping[str, Any],
+    ) -> None:
+        disclosure_tags, disclosure_phrases = _split_tags(disclosure)
+        commercial_tags, commercial_phrases = _split_tags(commercial)
+        self._disclosure_tags = disclosure_tags
+        self._commercial_tags = commercial_tags
+        self._disclosure_re = _any_phrase(disclosure_phrases)
+        self._commercial_re = _any_phrase(commercial_phrases)
+        # matched in the text as written: a code's capitals are part of what makes it one
+        words = sorted({v for w in code_words for v in (w, fold_phrase(w))}, key=len, reverse=True)
+        shape = str(neutral["code_shape"])
+        self._code_re = (
+            re.compile(
+                r"(?i:(?<![\w#@])(?:"
+                + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+                + r")(?!\w))\s*[:=\-\u2013]?\s*["
+                + _QUOTE
+                + r"]?(?P<code>"
+                + shape
+                + r")(?![\w-])"
+            )
+            if words
+            else None
+        )
+        self._hosts = tuple(str(h).lower() for h in neutral.get("affiliate_hosts", []))
+        self._params = frozenset(str(p).lower() for p in neutral.get("affiliate_params", []))
+        self._bare_host_re = (
+            re.compile(
+                r"(?i)(?<![\w./])(?:" + "|".join(map(re.escape, self._hosts)) + r")/[^\s<>]*"
+            )
+            if self._hosts
+            else None
+        )
+
+    def find(self, text: str) -> Markers:
+        folded = fold(text)
+        tags = {f"#{tag}" for tag in hashtags(folded)}
+        disclosures = _ordered(
+            [*sorted(tags & self._disclosure_tags), *_phrases(self._disclosure_re, folded)]
+        )
+        codes = self._codes(text)
+        links = self._links(text)
+        leads = [code.split(" ")[0] for code in codes]
+        phrases = [p for p in _phrases(self._commercial_re, folded) if not _holds(p, leads)]
+        commercial = _ordered([*codes, *links, *phrases, *sorted(tags & self._commercial_tags)])
+        return Markers(disclosures, commercial, sells=bool(codes or links))
+
+    def _codes(self, text: str) -> list[str]:
+        """'code GLOW15': a code has a digit or is in capitals, so 'dress code and' is none."""
+        if self._code_re is None:
+            return []
+        found = []
+        for m in self._code_re.finditer(text):
+            code = m.group("code")
+            if any(c.isdigit() for c in code) or (code.isalpha() and code.isupper()):
+                lead = m.group(0)[: m.start("code") - m.start()].strip(" :=-\u2013" + _QUOTE)
+                found.append(f"{fold(lead)} {code}")
+        return found
+
+    def _links(self, text: str) -> list[str]:
+        urls = _URL_RE.findall(text)
+        if self._bare_host_re is not None:
+            urls += [u for u in self._bare_host_re.findall(text) if "://" not in u]
+        found = []
+        for url in urls:
+            parts = urlsplit(url if "://" in url else "https://" + url)
+            host = (parts.hostname or "").removeprefix("www.")
+            keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+            if any(host == h or host.endswith("." + h) for h in self._hosts) or (
+                keys & self._params
+            ):
+                found.append(f"affiliate link ({host})")
+        return found
+
+
+def _split_tags(phrases: Iterable[str]) -> tuple[frozenset[str], list[str]]:
+    folded = [fold_phrase(p) for p in phrases]
+    tags = frozenset(p for p in folded if p.startswith("#") and " " not in p)
+    return tags, [p for p in folded if p not in tags]
+
+
+def _any_phrase(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return re.compile("|".join(phrase_pattern(p) for p in ordered))
+
+
+def _phrases(pattern: re.Pattern[str] | None, folded: str) -> list[str]:
+    if pattern is None:
+        return []
+    return [" ".join(m.group(0).split()) for m in pattern.finditer(folded)]
+
+
+def _holds(phrase: str, words: Sequence[str]) -> bool:
+    """Whether `phrase` repeats a code's lead word ("use my code" beside "code ANNA15")."""
+    return any(word in phrase.split() for word in words)
+
+
+def _ordered(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+@lru_cache(maxsize=1)
+def marker_finder() -> MarkerFinder:
+    """Every language's markers in one finder (cue files are read once per process)."""
+    sections = [lf.data.get("promotion", {}) for lf in all_languages().values()]
+    neutral = tomllib.loads(NEUTRAL_FILE.read_text(encoding="utf-8"))
+    return MarkerFinder(
+        (p for s in sections for p in s.get("disclosure", [])),
+        (p for s in sections for p in s.get("commercial", [])),
+        (p for s in sections for p in s.get("code_words", [])),
+        neutral,
+    )
