@@ -28,6 +28,10 @@ from bot.timeutil import parse_iso
 from bot.views import AlertCard
 
 AFTERMATH = timedelta(hours=3)
+PROMOTION_PREFIX = {
+    "undisclosed": "possible undisclosed promotion",
+    "disclosed": "disclosed promotion",
+}
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def _event_text(item: Event) -> str:
     line = card.post
     who = f"{line.native_id} @{line.author}" if line else card.title
     return (
-        f"{when} {item.event:7} #{card.alert_id:<5} {card.kind:7} {card.status:12} "
+        f"{when} {item.event:7} #{card.alert_id:<5} {card.kind:11} {card.status:12} "
         f"{card.severity.label:8} {card.brand:12} {who}  {'; '.join(card.reasons[:3])}"
     )
 
@@ -179,6 +183,14 @@ async def run_backtest(
         )
     posts_alerts = [c for c in latest.values() if c.kind == "mention"]
     spikes = [c for c in latest.values() if c.kind == "spike"]
+    opportunities = [c for c in latest.values() if c.kind == "opportunity"]
+    promotions = Counter(
+        kind
+        for card in posts_alerts
+        for reason in card.reasons
+        for kind in ("undisclosed", "disclosed")
+        if reason.startswith(PROMOTION_PREFIX[kind])
+    )
     counts = Counter(card.severity.label for card in posts_alerts)
     by_severity = {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low")}
     summary = {
@@ -189,6 +201,8 @@ async def run_backtest(
         "spikes": len(spikes),
         "spikes_resolved": sum(1 for c in spikes if c.status == "resolved"),
         "escalations": sum(1 for e in events if e.event == "notice"),
+        "opportunities": len(opportunities),
+        "promotion_flags": {kind: promotions.get(kind, 0) for kind in PROMOTION_PREFIX},
     }
     if json_output:
         lines.append(json.dumps({"summary": summary}))
@@ -197,6 +211,9 @@ async def run_backtest(
             f"{len(items)} posts replayed, {len(posts_alerts)} post alerts: "
             + ", ".join(f"{n} {s}" for s, n in by_severity.items())
             + f"; {len(spikes)} spikes ({summary['spikes_resolved']} resolved), "
-            f"{summary['escalations']} escalation notices"
+            f"{summary['escalations']} escalation notices; "
+            f"{len(opportunities)} opportunities; promotion flags: "
+            f"{promotions.get('undisclosed', 0)} possibly undisclosed, "
+            f"{promotions.get('disclosed', 0)} disclosed"
         )
     return 0, lines

@@ -5,6 +5,12 @@ a matched line is scored, an unmatched one predicts neutral / no claims / no
 alternative / severity none. Claims micro-F1 counts every line where gold or
 prediction is negative (claims exist only on negative lines), so missing a
 negative line's claims and inventing claims both cost.
+
+Promotion flags (`labels.promotion`: none / undisclosed / disclosed; a line
+without the label has no commercial markers, so `none`) get precision and
+recall, for any flag and per kind. A line's gold severity is the rubric's
+raised by the policy's promotion weights for its gold flag, exactly as the
+scorer raises its own, so a tuned policy is judged by its own rules.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from bot.config import BrandConfig, CompetitorConfig
 from bot.matching import BrandMatcher
 from bot.models import Author, Metrics, Post, Severity
 from bot.scoring.policy import ScoringPolicy
+from bot.scoring.promotion import DISCLOSED, NONE, UNDISCLOSED, PromotionWeights
 from bot.scoring.scorer import Scorer
 from bot.scoring.text import fold_phrase, hashtags
 
@@ -148,6 +155,7 @@ class EvalReport:
     per_language: dict[str, dict[str, float]] = field(default_factory=dict)
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    promotion: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -161,6 +169,7 @@ class EvalReport:
             "severity_within_one": round(self.severity_within_one, 4),
             "per_language": self.per_language,
             "confusion": self.confusion,
+            "promotion": self.promotion,
         }
 
 
@@ -191,6 +200,7 @@ def predict(row: Mapping[str, Any], matcher: BrandMatcher, scorer: Scorer) -> di
             "claims": [],
             "alternative": None,
             "severity": "none",
+            "promotion": NONE,
         }
     score = scorer.score(post, brand)
     return {
@@ -199,6 +209,7 @@ def predict(row: Mapping[str, Any], matcher: BrandMatcher, scorer: Scorer) -> di
         "claims": list(score.claim_names),
         "alternative": score.alternative,
         "severity": score.severity.label,
+        "promotion": score.promotion,
         "reasons": [r.text for r in score.reasons],
     }
 
@@ -210,11 +221,12 @@ def evaluate(
     *,
     progress: bool = False,
 ) -> EvalReport:
+    policy = policy or ScoringPolicy()
     matcher = BrandMatcher(brands)
-    scorer = Scorer(brands, policy or ScoringPolicy(), matcher)
+    scorer = Scorer(brands, policy, matcher)
     rows = list(rows)
     preds = [predict(r, matcher, scorer) for r in _progress(rows, progress)]
-    golds = [r["labels"] for r in rows]
+    golds = [_gold(r["labels"], policy.promotion) for r in rows]
     tp = sum(
         1 for g, p in zip(golds, preds, strict=True) if g["mentions_brand"] and p["mentions_brand"]
     )
@@ -247,7 +259,10 @@ def evaluate(
     errors = [
         {"id": r["id"], "brand": r["brand"], "text": r["text"], "gold": g, "pred": p}
         for r, g, p in zip(rows, golds, preds, strict=True)
-        if any(g[k] != p[k] for k in ("mentions_brand", "stance", "alternative", "severity"))
+        if any(
+            g[k] != p[k]
+            for k in ("mentions_brand", "stance", "alternative", "severity", "promotion")
+        )
         or sorted(g["claims"]) != sorted(p["claims"])
     ]
     n = len(rows)
@@ -268,7 +283,40 @@ def evaluate(
         per_language=per_language,
         confusion=dict(confusion),
         errors=errors,
+        promotion=promotion_figures(
+            [g["promotion"] for g in golds], [p["promotion"] for p in preds]
+        ),
     )
+
+
+def _gold(labels: Mapping[str, Any], weights: PromotionWeights) -> dict[str, Any]:
+    """The labels, with `promotion` filled in and severity raised as the policy raises it."""
+    gold = {**labels, "promotion": labels.get("promotion") or NONE}
+    if gold["promotion"] != NONE:
+        raised = weights.raised(Severity.parse(str(gold["severity"])), gold["promotion"])
+        gold["severity"] = raised.label
+    return gold
+
+
+def promotion_figures(golds: Sequence[str], preds: Sequence[str]) -> dict[str, Any]:
+    """Precision and recall of the promotion flags: any flag, then each kind."""
+
+    def pr(kinds: tuple[str, ...]) -> dict[str, Any]:
+        gold = sum(1 for g in golds if g in kinds)
+        flagged = sum(1 for p in preds if p in kinds)
+        hits = sum(1 for g, p in zip(golds, preds, strict=True) if g in kinds and p in kinds)
+        return {
+            "gold": gold,
+            "flagged": flagged,
+            "precision": round(_ratio(hits, flagged), 4),
+            "recall": round(_ratio(hits, gold), 4),
+        }
+
+    return {
+        "any": pr((UNDISCLOSED, DISCLOSED)),
+        UNDISCLOSED: pr((UNDISCLOSED,)),
+        DISCLOSED: pr((DISCLOSED,)),
+    }
 
 
 def _progress(
@@ -309,6 +357,12 @@ def format_report(report: EvalReport) -> str:
     for gold in SEVERITIES:
         row_counts = report.confusion.get(gold, {})
         lines.append(f"{gold:<10}" + "".join(f"{row_counts.get(p, 0):>10}" for p in SEVERITIES))
+    lines += ["", f"{'promotion flag':<16}{'gold':>6}{'flagged':>9}{'precision':>11}{'recall':>8}"]
+    for kind, row in report.promotion.items():
+        lines.append(
+            f"{kind:<16}{row['gold']:>6}{row['flagged']:>9}"
+            f"{row['precision']:>11.3f}{row['recall']:>8.3f}"
+        )
     return "\n".join(lines)
 
 

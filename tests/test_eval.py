@@ -55,7 +55,10 @@ def test_json_keys() -> None:
         "severity_within_one",
         "per_language",
         "confusion",
+        "promotion",  # issue 9: precision and recall of the promotion flags
     }
+    assert set(data["promotion"]) == {"any", "undisclosed", "disclosed"}
+    assert set(data["promotion"]["any"]) == {"gold", "flagged", "precision", "recall"}
     assert set(data["per_language"]["en"]) == {"n", "stance_macro_f1", "severity_exact"}
     assert sum(sum(row.values()) for row in data["confusion"].values()) == data["n"]
 
@@ -88,3 +91,36 @@ def test_toml_brands_accepted(tmp_path: Path) -> None:
     (brand,) = brands_from_corpus(path)
     assert brand.name == "Acme"
     assert brand.competitors[0].name == "Other"
+
+
+def test_promotion_flags_on_the_labelled_cases() -> None:
+    """Own cases (author-written, so optimistic): disclosed, undisclosed and none per language."""
+    rows = load_corpus(CORPUS / "promotion.jsonl")
+    for lang in ("en", "nl", "da", "de", "sv", "no", "fr", "es"):
+        labels = {r["labels"]["promotion"] for r in rows if r["lang"] == lang}
+        assert labels == {"none", "undisclosed", "disclosed"}, lang
+    figures = evaluate(rows, brands_from_corpus(CORPUS / "brands.json")).promotion
+    assert figures["any"]["gold"] == 16
+    assert figures["any"]["precision"] >= 0.9
+    assert figures["any"]["recall"] >= 0.9
+    for kind in ("undisclosed", "disclosed"):
+        assert figures[kind]["precision"] >= 0.85, kind
+        assert figures[kind]["recall"] >= 0.85, kind
+
+
+def test_dev_corpus_raises_no_promotion_flag(report: EvalReport) -> None:
+    """dev.jsonl has no promotions: its one commercial marker is a critic asking for #ad."""
+    assert report.promotion["any"]["gold"] == 0
+    assert report.promotion["any"]["flagged"] == 0
+
+
+def test_gold_severity_follows_the_policy_promotion_weights() -> None:
+    from bot.scoring.policy import ScoringPolicy
+
+    rows = [r for r in load_corpus(CORPUS / "promotion.jsonl") if r["id"] == "promo-0005"]
+    brands = brands_from_corpus(CORPUS / "brands.json")
+    raised = evaluate(rows, brands).confusion
+    off = ScoringPolicy.model_validate({"promotion": {"undisclosed": 0, "disclosed": 0}})
+    plain = evaluate(rows, brands, off).confusion
+    assert rows[0]["labels"]["severity"] == "high"  # the rubric's
+    assert set(raised) == {"critical"} and set(plain) == {"high"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.models import Claim, ReachTier, Severity, Stance
+from bot.scoring.promotion import PromotionWeights
 
 
 class ReachThresholds(BaseModel):
@@ -73,6 +74,7 @@ class ScoringPolicy(BaseModel):
         },
         description="risk (0-3) -> severity for reach small, mid, large",
     )
+    promotion: PromotionWeights = Field(default_factory=PromotionWeights)
 
     @field_validator("claim_risk")
     @classmethod

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.models import Stance
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.models import Severity, Stance
 from bot.scoring.cues import all_languages
 from bot.scoring.text import fold, fold_phrase, hashtags, phrase_pattern
 
@@ -68,6 +70,26 @@ class Promotion:
         if self.alternative == GENERIC:
             return "a generic alternative"
         return self.alternative
+
+
+class PromotionWeights(BaseModel):
+    """`[policy.promotion]`: severity levels a flag adds (0 turns it off), up to critical."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    undisclosed: int = Field(
+        1, ge=0, le=4, description="levels added for a possible undisclosed promotion"
+    )
+    disclosed: int = Field(
+        1, ge=0, le=4, description="levels added for a disclosed promotion of an alternative"
+    )
+
+    def raised(self, severity: Severity, kind: str) -> Severity:
+        """`severity` after a flag of `kind` (NONE stays NONE: no risk, nothing to raise)."""
+        levels = {UNDISCLOSED: self.undisclosed, DISCLOSED: self.disclosed}.get(kind, 0)
+        if severity is Severity.NONE or not levels:
+            return severity
+        return Severity(min(int(severity) + levels, int(Severity.CRITICAL)))
 
 
 def flag(stance: Stance, alternative: str | None, markers: Markers) -> Promotion | None:

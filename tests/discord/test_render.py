@@ -329,3 +329,24 @@ def test_custom_ids_are_versioned_and_round_trip() -> None:
 def test_unsafe_links_are_dropped() -> None:
     assert limits.safe_url("javascript:alert(1)") is None
     assert limits.safe_url("https://x.example/a b)") == "https://x.example/a%20b%29"
+
+
+def test_opportunity_card_has_no_acknowledge_button_and_says_why_it_matters() -> None:
+    opportunity = card(
+        kind="opportunity",
+        severity=Severity.NONE,
+        title="Opportunity: GlowLab — @skin.truth on tiktok",
+        reasons=("opportunity: recommended instead of DewDrop",),
+        actions=(Action.MUTE_1H, Action.MUTE_24H, Action.SHOW_POSTS, Action.WRONG),
+    )
+    data = as_json(alert_message(opportunity), alert_view(opportunity))
+    [embed] = data["embeds"]
+    assert embed["title"].startswith("💡 #7 Opportunity: GlowLab")
+    assert embed["color"] == 0x43A047
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "Why it is risky" not in fields
+    assert "recommended instead of DewDrop" in fields["Why it is an opportunity"]
+    assert fields["Severity"].startswith("opportunity")
+    ids_ = [c["custom_id"] for row in data["components"] for c in row["components"]]
+    assert len(ids_) == 4 and "deinfluence:v1:ack:7" not in ids_
+    assert data["content"].startswith("New opportunity alert for **GlowLab**")

@@ -15,6 +15,7 @@ from adapters.chat.slack.render import MAX_BLOCKS, MAX_SECTION, SlackMessage
 from adapters.chat.slack.render_alert import render_alert
 from adapters.chat.slack.render_views import render_result, render_view
 from bot.commands.grammar import USAGE
+from bot.models import Severity
 from bot.views import Action, CommandResult, HelpView, Notice
 from tests.slack.samples import (
     acked_card,
@@ -156,3 +157,21 @@ def test_escape_and_links() -> None:
 def test_unsafe_post_link_is_not_rendered() -> None:
     message = render_alert(sample_card(post=sample_post(url="javascript:alert(1)")))
     assert "javascript" not in json.dumps(message.blocks)
+
+
+def test_opportunity_card_has_no_acknowledge_and_says_why_it_matters() -> None:
+    card = sample_card(
+        kind="opportunity",
+        severity=Severity.NONE,
+        title="Opportunity: GlowLab — @beautybyjo on tiktok",
+        reasons=("opportunity: recommended instead of DewDrop",),
+        actions=(Action.MUTE_1H, Action.MUTE_24H, Action.SHOW_POSTS, Action.WRONG),
+    )
+    message = render_alert(card)
+    raw = json.dumps(message.blocks, ensure_ascii=False)
+    assert "*Why it is an opportunity*" in raw and "Why it is risky" not in raw
+    assert "💡 opportunity (score 91)" in raw
+    [actions] = [b for b in message.blocks if b["type"] == "actions"]
+    assert "deinfluence.v1.ack" not in [e["action_id"] for e in actions["elements"]]
+    assert message.text.startswith("💡 Opportunity: GlowLab")
+    assert message.attachments[0]["color"] == "#43A047"
