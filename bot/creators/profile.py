@@ -21,6 +21,7 @@ from bot.creators.signals import (
     low_engagement,
     repeat_critic,
     shared_alternative,
+    span,
 )
 from bot.creators.watch import Watch
 from bot.models import Severity, Stance
@@ -37,6 +38,11 @@ from bot.views import (
 
 RECENT_MENTIONS = 5
 FOLLOWER_POINTS = 8
+PROMOTION = "promotion"
+_FLAGS = (
+    ("possible undisclosed promotion", "without disclosure"),
+    ("disclosed promotion", "disclosed"),
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,36 @@ def _brand_mentions(mentions: Sequence[MentionRow]) -> tuple[BrandMentions, ...]
     return tuple(out)
 
 
+def promotion_record(
+    mentions: Sequence[MentionRow], since: datetime, policy: CreatorPolicy
+) -> Signal:
+    """Do they follow the advertising disclosure rules? Counted from the scorer's flags."""
+    counts: Counter[str] = Counter()
+    posts: set[int] = set()
+    for mention in mentions:
+        if mention.post_created_at < since:
+            continue
+        for reason in mention.reasons:
+            text = str(reason.get("text", ""))
+            for prefix, label in _FLAGS:
+                if text.startswith(prefix) and mention.post_id not in posts:
+                    posts.add(mention.post_id)
+                    counts[label] += 1
+    window = span(policy.window)
+    if not counts:
+        return Signal(
+            PROMOTION, False, f"no de-influencing post with commercial markers in the last {window}"
+        )
+    parts = ", ".join(f"{counts[label]} {label}" for _, label in _FLAGS if counts[label])
+    noun = "post" if len(posts) == 1 else "posts"
+    return Signal(
+        PROMOTION,
+        True,
+        f"{len(posts)} de-influencing {noun} promoting an alternative with commercial markers "
+        f"in the last {window} ({parts})",
+    )
+
+
 def build_profile(data: ProfileInput, now: datetime, policy: CreatorPolicy) -> CreatorView:
     posts: dict[int, PostRow] = {}
     mentions: list[MentionRow] = []
@@ -120,6 +156,7 @@ def build_profile(data: ProfileInput, now: datetime, policy: CreatorPolicy) -> C
     criticised = sorted({m.brand for m in history if m.stance == Stance.NEGATIVE.value})
     signals += [repeat_critic(history, brand, now, policy) for brand in criticised]
     signals.append(shared_alternative(history, now, policy))
+    signals.append(promotion_record(mentions, since, policy))
     newest = next(iter(posts.values()), None)
     recent = [post_line(posts[m.post_id], m) for m in mentions[:RECENT_MENTIONS]]
     return CreatorView(

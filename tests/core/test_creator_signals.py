@@ -334,3 +334,40 @@ def test_a_watched_post_alerts_on_every_covering_route_whatever_its_severity() -
     mute = Mute(7, MuteSpec(author="jo"), NOW - DAY, NOW + DAY, "op", "")
     muted = decide(watched, None, cfg.routes, [mute], NOW)
     assert (muted.status, muted.muted_by) == ("suppressed", 7)  # a mute still wins
+
+
+def test_promotion_record_counts_flagged_posts_once_and_stays_in_the_window() -> None:
+    from bot.creators.profile import promotion_record
+    from bot.store.tables import MentionRow
+
+    def mention(post_id: int, days_ago: int, *reasons: str, brand: str = "GlowLab") -> MentionRow:
+        return MentionRow(
+            post_id=post_id,
+            brand=brand,
+            post_created_at=NOW - timedelta(days=days_ago),
+            reasons=[{"kind": "promotion", "text": r} for r in reasons],
+        )
+
+    policy = CreatorPolicy()
+    since = NOW - policy.window
+    undisclosed = 'possible undisclosed promotion of DewDrop: "code X1", and no #ad'
+    disclosed = 'disclosed promotion of DewDrop: "#ad"'
+    record = promotion_record(
+        [
+            mention(1, 2, undisclosed),
+            mention(1, 2, undisclosed, brand="Tundra"),  # the same post about another brand
+            mention(2, 10, disclosed),
+            mention(3, 200, undisclosed),  # outside the 90-day window
+            mention(4, 1, 'negative: "skip" (en)'),
+        ],
+        since,
+        policy,
+    )
+    assert record.fired
+    assert record.text == (
+        "2 de-influencing posts promoting an alternative with commercial markers in the last "
+        "90 days (1 without disclosure, 1 disclosed)"
+    )
+    clean = promotion_record([mention(4, 1, 'negative: "skip" (en)')], since, policy)
+    assert not clean.fired
+    assert clean.text == "no de-influencing post with commercial markers in the last 90 days"
