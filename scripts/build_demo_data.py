@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "dev.jsonl"
+PROMOTIONS = ROOT / "tests" / "fixtures" / "corpus" / "promotion.jsonl"
 OUT = ROOT / "bot" / "data" / "demo_posts.jsonl"
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 SPAN = timedelta(days=3)
@@ -51,6 +52,21 @@ def _wave(rows: list[dict], rng: random.Random) -> list[dict]:
     return wave
 
 
+def _promotions(rng: random.Random) -> list[dict]:
+    """The labelled promotion cases: paid-looking critics, and opportunities for the demo."""
+    rows = []
+    for line in PROMOTIONS.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        row.pop("labels", None)
+        at = START + timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
+        row["created_at"] = at.isoformat()
+        row["url"] = URLS[row["source"]].format(
+            handle=row["author"]["handle"], n=rng.randrange(10**15, 10**16)
+        )
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     rng = random.Random(20261102)
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -73,6 +89,7 @@ def main() -> None:
         later["metrics"] = metrics
         later["observed_at"] = (datetime.fromisoformat(row["created_at"]) + timedelta(hours=6)).isoformat()
         out.append(later)
+    out.extend(_promotions(random.Random(20261103)))
     out.sort(key=lambda r: r.get("observed_at") or r["created_at"])
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")

@@ -23,7 +23,6 @@ from bot.permissions import Actor
 from bot.ports import MessageRef
 from bot.timeutil import short_time
 from bot.views import (
-    SEVERITY_EMOJI,
     AlertCard,
     BrandsView,
     CommandResult,
@@ -84,10 +83,9 @@ def alert_renderable(card: AlertCard, *, updated: bool = False) -> Panel:
             "actions: " + ", ".join(f"{a.value} {card.alert_id}" for a in card.actions), style="dim"
         )
     label = "updated" if updated else "new"
-    title = Text(
-        f"{SEVERITY_EMOJI[card.severity]} #{card.alert_id} {card.title} [{card.status}] ({label})"
-    )
-    return Panel(body, title=title, title_align="left", border_style=STYLE[card.severity])
+    title = Text(f"{card.badge} #{card.alert_id} {card.title} [{card.status}] ({label})")
+    border = "green" if card.opportunity else STYLE[card.severity]
+    return Panel(body, title=title, title_align="left", border_style=border)
 
 
 class ConsoleNotifier:
@@ -108,6 +106,8 @@ class ConsoleNotifier:
         thread: MessageRef | None = None,
     ) -> MessageRef:
         panel = alert_renderable(card)
+        if card.opportunity:  # its own channel: say so, the terminal is every channel at once
+            panel.title = Text(f"{channel} · ") + Text(str(panel.title))
         if thread is not None:
             panel.title = Text(f"↳ in the thread of message {thread.message_id}: ") + Text(
                 str(panel.title)
