@@ -8,7 +8,9 @@ restart) still makes one digest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from bot.clock import Clock
 from bot.config import Config, RouteConfig
 from bot.durations import format_duration
 from bot.models import Severity
+from bot.opportunities import KIND as OPPORTUNITY
 from bot.store import alerts as alert_store
 from bot.store import audit
 from bot.store.database import Database
@@ -72,24 +75,45 @@ class Digests:
                         .order_by(AlertRow.severity.desc(), AlertRow.id)
                     )
                 ).all()
-                if not held:
-                    continue
-                lines = [
-                    f"[{Severity(alert.severity).label}] #{alert.id} {alert.title}"
-                    + ("" if alert.status != "resolved" else " (already resolved)")
-                    for _, alert in held
-                ]
-                title = (
-                    f"While quiet ({route.quiet_hours} {route.timezone}): "
-                    f"{len(held)} alert{'s' * (len(held) != 1)} held"
-                )
-                key = f"catchup:{route.name}:{now:%Y-%m-%dT%H:%M}"
-                await self._queue(session, key, route, title, lines, now)
-                for delivery, _ in held:
-                    delivery.state = alert_store.FOLDED
-                    delivery.updated_at = now
-                made += 1
+                # each channel catches up in itself: opportunities never land among risks
+                for channel in ("alerts", "opportunity"):
+                    mine = [
+                        (delivery, alert)
+                        for delivery, alert in held
+                        if (alert.kind == OPPORTUNITY) == (channel == "opportunity")
+                    ]
+                    if mine:
+                        await self._catch_up(session, route, channel, mine, now)
+                        made += 1
         return made
+
+    async def _catch_up(
+        self,
+        session: AsyncSession,
+        route: RouteConfig,
+        channel: Literal["alerts", "opportunity"],
+        held: Sequence[tuple[DeliveryRow, AlertRow]],
+        now: datetime,
+    ) -> None:
+        lines = [
+            f"[{'opportunity' if alert.kind == OPPORTUNITY else Severity(alert.severity).label}] "
+            f"#{alert.id} {alert.title}"
+            + ("" if alert.status != "resolved" else " (already resolved)")
+            for _, alert in held
+        ]
+        many = len(held) != 1
+        noun = (
+            ("opportunities" if many else "opportunity")
+            if channel != "alerts"
+            else ("alerts" if many else "alert")
+        )
+        title = f"While quiet ({route.quiet_hours} {route.timezone}): {len(held)} {noun} held"
+        part = "" if channel == "alerts" else "opportunity:"
+        key = f"catchup:{route.name}:{part}{now:%Y-%m-%dT%H:%M}"
+        await self._queue(session, key, route, title, lines, now, channel=channel)
+        for delivery, _ in held:
+            delivery.state = alert_store.FOLDED
+            delivery.updated_at = now
 
     async def _queue(
         self,
@@ -99,6 +123,8 @@ class Digests:
         title: str,
         lines: list[str],
         now: datetime,
+        *,
+        channel: Literal["alerts", "opportunity"] = "alerts",
     ) -> int:
         shown = lines[:MAX_LINES] + (
             [f"… and {len(lines) - MAX_LINES} more: /deinfluence summary"]
@@ -120,7 +146,9 @@ class Digests:
         )
         session.add(alert)
         await session.flush()
-        await alert_store.add_deliveries(session, [alert_store.Outgoing(alert.id, [route])], now)
+        await alert_store.add_deliveries(
+            session, [alert_store.Outgoing(alert.id, [route], channel=channel)], now
+        )
         audit.record(
             session,
             at=now,

@@ -107,3 +107,29 @@ def test_quiet_window_wraps_midnight_in_local_time() -> None:
     assert not route.is_quiet(datetime(2026, 7, 1, 19, 30, tzinfo=UTC))  # 21:30 CEST
     assert route.is_quiet(datetime(2026, 12, 1, 5, 30, tzinfo=UTC))  # 06:30 CET
     assert not route.is_quiet(datetime(2026, 12, 1, 6, 0, tzinfo=UTC))  # 07:00 CET
+
+
+async def test_held_opportunities_catch_up_in_the_opportunity_channel(db: Database) -> None:
+    route = {**ROUTE, "opportunity_channel": "#wins"}
+    clock = ManualClock(datetime(2026, 11, 2, 22, 30, tzinfo=UTC))  # 23:30 in Amsterdam
+    chat = RecordingChat()
+    pipe = pipeline(config([route]), db, clock, chat)
+    praise = "the only thing I'm not de-influencing: my GlowLab serum, worth it #deinfluencing"
+    await pipe.ingestor.ingest(
+        "src",
+        [
+            post("p1", RASH, followers=500, author="a", at=clock.now()),  # high: held
+            post("p2", praise, followers=400_000, author="b", at=clock.now()),  # opportunity
+        ],
+    )
+    await pipe.tick()
+    assert chat.posted == []  # both wait out the night
+    clock.set(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))  # 07:00 local
+    await pipe.tick()
+    by_channel = {channel: card for channel, card, _ in chat.posted}
+    assert set(by_channel) == {"#alerts", "#wins"}
+    assert "1 alert held" in by_channel["#alerts"].title
+    assert any("[high]" in line for line in by_channel["#alerts"].reasons)
+    assert "1 opportunity held" in by_channel["#wins"].title
+    assert any(line.startswith("[opportunity] #") for line in by_channel["#wins"].reasons)
+    assert not any("Opportunity" in line for line in by_channel["#alerts"].reasons)
