@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -113,6 +114,7 @@ async def build_summary(
         alternatives=_counted(alternatives),
         languages=_counted(languages),
         sources=_counted(sources),
+        agenda=agenda_lines(pairs),
         chart_alt=f"Mentions per {'hour' if window <= timedelta(days=3) else 'day'} by severity "
         f"for {brand or 'all brands'} over the last {format_duration(window)}",
     )
@@ -165,6 +167,31 @@ async def _alert_ids(session: AsyncSession, mention_ids: list[int]) -> dict[int,
     return {int(m): int(a) for m, a in rows if m is not None}
 
 
+def agenda_lines(pairs: Sequence[tuple[MentionRow, PostRow]]) -> tuple[str, ...]:
+    """Hidden agendas and opportunities in the window, from the reasons the scorer stored."""
+    undisclosed: Counter[str] = Counter()
+    disclosed: Counter[str] = Counter()
+    opportunities = 0
+    for mention, _ in pairs:
+        kinds = {str(r.get("kind")): str(r.get("text", "")) for r in mention.reasons}
+        if "promotion" in kinds:
+            flagged = undisclosed if kinds["promotion"].startswith("possible") else disclosed
+            flagged[mention.alternative or "another product"] += 1
+        opportunities += "opportunity" in kinds
+    lines = []
+    for label, counts in (
+        ("Possible undisclosed promotions", undisclosed),
+        ("Disclosed promotions", disclosed),
+    ):
+        if counts:
+            of = ", ".join(f"{name} {n}" for name, n in counts.most_common(3))
+            lines.append(f"{label}: {sum(counts.values())} (of {of})")
+    if opportunities:
+        noun = "post" if opportunities == 1 else "posts"
+        lines.append(f"Opportunities: {opportunities} {noun} recommending or praising the brand")
+    return tuple(lines)
+
+
 def summary_text(view: SummaryView) -> str:
     counts = ", ".join(f"{c.count} {c.name}" for c in view.by_severity if c.count)
     lines = [
@@ -182,6 +209,7 @@ def summary_text(view: SummaryView) -> str:
     if view.languages:
         lines.append("Languages: " + ", ".join(f"{c.name} ({c.count})" for c in view.languages))
     lines.extend(f"Open spike {spike}" for spike in view.open_spikes)
+    lines.extend(view.agenda)
     for line in view.top_posts:
         lines.append(f"- [{line.severity.label}] @{line.author} on {line.source}: {line.text[:80]}")
     return "\n".join(lines)

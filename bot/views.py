@@ -183,6 +183,7 @@ class SummaryView:
     sources: tuple[Counted, ...]
     chart_alt: str = ""
     open_spikes: tuple[str, ...] = ()
+    agenda: tuple[str, ...] = ()  # promotion flags and opportunities, one line each
 
 
 @dataclass(frozen=True)

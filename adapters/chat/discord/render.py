@@ -252,6 +252,12 @@ def summary_embed(view: SummaryView, *, with_chart: bool) -> discord.Embed:
     if view.open_spikes:
         spikes = "\n".join(f"🚨 {safe(one_line(line), 200)}" for line in view.open_spikes)
         embed.add_field(name="Open spikes", value=safe(spikes, 1000), inline=False)
+    if view.agenda:
+        embed.add_field(
+            name="Hidden agendas and opportunities",
+            value=safe("\n".join(f"• {one_line(line)}" for line in view.agenda), 1000),
+            inline=False,
+        )
     for index, post in enumerate(view.top_posts[:5], start=1):
         embed.add_field(name=f"Top post {index}", value=post_line_text(post), inline=False)
     embed.add_field(name="Top claims", value=_counted(view.top_claims))

@@ -137,6 +137,9 @@ def render_summary(view: SummaryView, *, chart_note: str = "") -> SlackMessage:
     if view.open_spikes:
         spikes = "\n".join(f"🚨 {escape(line)}" for line in view.open_spikes)
         blocks.append(section(f"*Open spikes*\n{spikes}"))
+    if view.agenda:
+        agenda = "\n".join(f"• {escape(line)}" for line in view.agenda)
+        blocks.append(section(f"*Hidden agendas and opportunities*\n{agenda}"))
     if view.top_posts:
         blocks += [divider(), section("*Top posts by reach*")]
         blocks += [post_block(p) for p in view.top_posts[:MAX_POSTS]]
