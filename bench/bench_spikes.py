@@ -9,10 +9,20 @@ rate by 2, 3, 5 or 10 for 1-3 hours, starting on a poll. The detector is fed
 exactly what the core would have after each poll: hourly counts by severity
 for the past and the last hour's mentions; it never sees the injected times.
 
+Two readings of "a spike of 5x", side by side:
+
+- Onset (rate): the injected rate multiple. Detection = a spike check between
+  spike start and spike end + one poll; delay = minutes from spike start.
+- Alert (as the manager reads it): the alert says "31 negative mentions in the
+  last hour; usual ... is 2-5; 6.2x above". A spike *is* k x at the first poll
+  (during the spike) where the alert window's count is at least k x the true
+  usual count of that window (the generator knows the rate) and at least the
+  policy's min_count. Detected within one poll = the detector fired, after the
+  spike started, by that poll or the next one.
+
 False alarm = an alert episode (first spike check until checks have stayed
 clear for resolve_after, as the lifecycle would do) that starts outside every
-injected spike (spike start .. spike end + window). Detection = a spike check
-between spike start and spike end + one poll; delay = minutes from spike start.
+injected spike (spike start .. spike end + window).
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from bot.spikes import RecentMention, Sensitivity, Series, SpikePolicy, assess, 
 
 START = datetime(2024, 9, 2, tzinfo=UTC)  # a Monday
 SIZES = (2, 3, 5, 10)
+MULTIPLES = (5, 10)  # the alert reading: "k x above usual"
 SEVERITY_MIX = (
     (Severity.LOW, 0.45),
     (Severity.MEDIUM, 0.30),
@@ -73,12 +84,56 @@ class Spike:
     size: int
 
 
+@dataclass(frozen=True)
+class Poll:
+    """The alert window ending at one poll, as the generator knows it."""
+
+    at: datetime
+    count: int  # mentions in the window
+    usual: float  # true expected count of the window without any spike
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The detector's answer at one poll; its hourly count test explains a miss."""
+
+    fired: bool
+    expected: float
+    threshold: float
+    basis: str
+
+
+@dataclass
+class Run:
+    """One brand and seed: every poll, every sensitivity's verdict at every poll."""
+
+    brand: Brand
+    seed: int
+    spikes: list[Spike]
+    polls: list[Poll]
+    verdicts: dict[Sensitivity, list[Verdict]]
+    firsts: list[int]  # mentions in each spike's first poll interval
+
+
 @dataclass
 class Outcome:
     delays: dict[int, list[float | None]]  # size -> delay in minutes per spike (None: missed)
     first_poll: list[tuple[int, int, bool]]  # (size, mentions in the spike's first poll, caught)
     false_alarms: dict[str, int]  # phase -> count
     weeks: dict[str, float]  # phase -> brand-weeks observed
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One spike under the alert reading for one multiple k and one sensitivity."""
+
+    brand: Brand
+    seed: int
+    spike: Spike
+    k: int
+    reached: int | None  # index of the first poll where the window is k x usual and >= min_count
+    under_minimum: bool  # k x usual only ever with fewer than min_count mentions
+    fired: datetime | None  # the detector's first spike check after the spike started
 
 
 def plan_spikes(rng: np.random.Generator, days: int, poll: timedelta) -> list[Spike]:
@@ -98,17 +153,22 @@ def plan_spikes(rng: np.random.Generator, days: int, poll: timedelta) -> list[Sp
 
 def simulate(
     brand: Brand, spikes: list[Spike], rng: np.random.Generator, days: int, poll: timedelta
-) -> list[tuple[datetime, Severity]]:
-    """Events per poll interval: (time, severity); spikes add (size-1) x the usual rate."""
+) -> tuple[list[tuple[datetime, Severity]], list[float]]:
+    """Events (time, severity) and each poll interval's usual expected count.
+
+    Spikes multiply the usual rate by their size; the usual list is without them.
+    """
     severities = [s for s, _ in SEVERITY_MIX]
     probs = [p for _, p in SEVERITY_MIX]
     events: list[tuple[datetime, Severity]] = []
+    usual: list[float] = []
     t = START
     end = START + timedelta(days=days)
     step_h = poll / timedelta(hours=1)
     while t < end:
         mid = t + poll / 2
         rate = brand.rate(mid)
+        usual.append(rate * step_h)
         for s in spikes:
             if s.start <= mid < s.end:
                 rate *= s.size
@@ -120,7 +180,7 @@ def simulate(
             for o, k in zip(offsets, picks, strict=True)
         )
         t += poll
-    return events
+    return events, usual
 
 
 def phase(at: datetime) -> str:
@@ -130,15 +190,18 @@ def phase(at: datetime) -> str:
 
 def run_brand(
     brand: Brand, seed: int, days: int, poll: timedelta, policies: dict[Sensitivity, SpikePolicy]
-) -> dict[Sensitivity, Outcome]:
+) -> Run:
     rng = np.random.default_rng(seed)
     spikes = plan_spikes(rng, days, poll)
-    events = simulate(brand, spikes, rng, days, poll)
+    events, usual = simulate(brand, spikes, rng, days, poll)
     hourly: dict[datetime, dict[Severity, int]] = {}
     recent: deque[RecentMention] = deque()
     window = next(iter(policies.values())).window
-    checks: dict[Sensitivity, list[tuple[datetime, bool]]] = {s: [] for s in policies}
+    per_window = window // poll  # poll intervals in the alert window (windows end on polls)
+    verdicts: dict[Sensitivity, list[Verdict]] = {s: [] for s in policies}
+    polls: list[Poll] = []
     i = 0
+    step = 0
     now = START + poll
     while now <= START + timedelta(days=days):
         while i < len(events) and events[i][0] <= now:
@@ -149,29 +212,27 @@ def run_brand(
             i += 1
         while recent and recent[0].at <= now - window:
             recent.popleft()
+        polls.append(Poll(now, len(recent), sum(usual[max(0, step + 1 - per_window) : step + 1])))
         series = Series(hourly=hourly, recent=tuple(recent), covered_from=START)
         for sens, policy in policies.items():
             check = assess(series, now, policy, brand=brand.name)
-            checks[sens].append((now, check.is_spike))
+            hourly_test = check.triggers[0]
+            verdicts[sens].append(
+                Verdict(check.is_spike, hourly_test.expected, hourly_test.threshold, check.basis)
+            )
         now += poll
+        step += 1
     times = [at for at, _ in events]
     firsts = [bisect_right(times, s.start + poll) - bisect_right(times, s.start) for s in spikes]
-    return {
-        sens: score(checks[sens], spikes, firsts, policies[sens], poll, days) for sens in policies
-    }
+    return Run(brand, seed, spikes, polls, verdicts, firsts)
 
 
-def score(
-    checks: list[tuple[datetime, bool]],
-    spikes: list[Spike],
-    firsts: list[int],
-    policy: SpikePolicy,
-    poll: timedelta,
-    days: int,
-) -> Outcome:
+def onset(run: Run, sens: Sensitivity, policy: SpikePolicy, poll: timedelta, days: int) -> Outcome:
+    """The rate reading: delay from the injected start; false alarm episodes."""
+    checks = [(p.at, v.fired) for p, v in zip(run.polls, run.verdicts[sens], strict=True)]
     delays: dict[int, list[float | None]] = {size: [] for size in SIZES}
     first_poll = []
-    for s, first in zip(spikes, firsts, strict=True):
+    for s, first in zip(run.spikes, run.firsts, strict=True):
         hit = next((t for t, fired in checks if fired and s.start < t <= s.end + poll), None)
         delays[s.size].append(None if hit is None else (hit - s.start) / timedelta(minutes=1))
         first_poll.append((s.size, first, hit is not None and hit - s.start <= poll))
@@ -182,7 +243,7 @@ def score(
         if fired:
             if open_since is None:
                 open_since = t
-                explained = any(s.start < t <= s.end + policy.window for s in spikes)
+                explained = any(s.start < t <= s.end + policy.window for s in run.spikes)
                 if not explained:
                     false_alarms[phase(t)] += 1
             last_fired = t
@@ -191,6 +252,33 @@ def score(
     week = 7.0
     weeks = {"floor": 3 / week, "hour-of-day": 18 / week, "hour-of-week": (days - 21) / week}
     return Outcome(delays, first_poll, false_alarms, weeks)
+
+
+def alert_reading(run: Run, sens: Sensitivity, policy: SpikePolicy, k: int) -> list[Reading]:
+    """The manager's reading: when does each spike's alert window hold k x its usual count?"""
+    out = []
+    verdicts = run.verdicts[sens]
+    first_at = run.polls[0].at
+    step = run.polls[1].at - first_at
+    for s in run.spikes:
+        # polls are evenly spaced: the ones with s.start < at <= s.end
+        lo = (s.start - first_at) // step + 1
+        hi = min((s.end - first_at) // step, len(run.polls) - 1)
+        during = range(lo, hi + 1)
+        big = [j for j in during if run.polls[j].count >= k * run.polls[j].usual]
+        reached = next((j for j in big if run.polls[j].count >= policy.min_count), None)
+        fired = next(
+            (
+                p.at
+                for p, v in zip(run.polls, verdicts, strict=True)
+                if v.fired and s.start < p.at <= s.end + policy.window
+            ),
+            None,
+        )
+        out.append(
+            Reading(run.brand, run.seed, s, k, reached, bool(big) and reached is None, fired)
+        )
+    return out
 
 
 def settled(by_phase: dict[str, int] | dict[str, float]) -> float:
@@ -207,24 +295,110 @@ def main() -> None:
     poll = timedelta(minutes=args.poll)
     policies = {s: SpikePolicy(sensitivity=s, fast_window=poll) for s in Sensitivity}
     started = time.perf_counter()
-    totals: dict[Sensitivity, list[tuple[Brand, Outcome]]] = {s: [] for s in Sensitivity}
-    for b, brand in enumerate(BRANDS):
-        for r in range(args.replicates):
-            result = run_brand(brand, 1000 * b + r, args.days, poll, policies)
-            for sens, outcome in result.items():
-                totals[sens].append((brand, outcome))
+    runs = [
+        run_brand(brand, 1000 * b + r, args.days, poll, policies)
+        for b, brand in enumerate(BRANDS)
+        for r in range(args.replicates)
+    ]
     elapsed = time.perf_counter() - started
-    print(report(totals, args))
+    print(report(runs, policies, poll, args))
     print(f"\n({elapsed:.0f} s; {len(BRANDS)} brands x {args.replicates} seeds)")
 
 
-def report(totals: dict[Sensitivity, list[tuple[Brand, Outcome]]], args: argparse.Namespace) -> str:
-    pm = args.poll
+def report(
+    runs: list[Run],
+    policies: dict[Sensitivity, SpikePolicy],
+    poll: timedelta,
+    args: argparse.Namespace,
+) -> str:
+    totals = {
+        sens: [(run.brand, onset(run, sens, policy, poll, args.days)) for run in runs]
+        for sens, policy in policies.items()
+    }
+    readings = {
+        (sens, k): [r for run in runs for r in alert_reading(run, sens, policy, k)]
+        for sens, policy in policies.items()
+        for k in MULTIPLES
+    }
     lines = [
-        f"Poll every {pm} min; {args.days} days; brands (mean negative mentions/h): "
+        f"Poll every {args.poll} min; {args.days} days; brands (mean negative mentions/h): "
         + ", ".join(f"{b.name} {b.per_hour:g}" for b in BRANDS)
         + f"; {args.replicates} seeds each.",
         "",
+        *alert_tables(readings, runs, poll),
+        "",
+        "Onset reading (injected rate multiple; delay from the spike's start):",
+        "",
+        *onset_tables(totals, args.poll),
+    ]
+    return "\n".join(lines)
+
+
+def alert_tables(
+    readings: dict[tuple[Sensitivity, int], list[Reading]], runs: list[Run], poll: timedelta
+) -> list[str]:
+    """n, detections within one poll of reaching k x, and every miss with its numbers."""
+    by_run = {(run.brand.name, run.seed): run for run in runs}
+    minute = timedelta(minutes=1)
+    lines = [
+        "Alert reading: the first poll during a spike at which the last hour holds at least "
+        "k × its true usual count and at least min_count mentions; detected = the detector "
+        "fired (after the spike started) by that poll / by the next poll.",
+        "",
+        "| sensitivity | k× | n | reached after (median min from start) | fired by that poll "
+        "| within one poll | missed | k× only below min_count |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    misses: list[str] = []
+    for (sens, k), rows in readings.items():
+        lag: list[float] = []
+        by_then = within = 0
+        for r in rows:
+            if r.reached is None:
+                continue
+            run = by_run[r.brand.name, r.seed]
+            at = run.polls[r.reached].at
+            lag.append((at - r.spike.start) / minute)
+            by_then += r.fired is not None and r.fired <= at
+            if r.fired is not None and r.fired <= at + poll:
+                within += 1
+            else:
+                misses.append(miss_line(sens, r, run, r.reached))
+        under = sum(1 for r in rows if r.under_minimum)
+        med = f"{statistics.median(lag):.0f}" if lag else "–"
+        lines.append(
+            f"| {sens} | {k}× | {len(lag)} | {med} | {by_then} | **{within}** "
+            f"| {len(lag) - within} | {under} |"
+        )
+    lines += ["", "Misses under the alert reading (not fired by the poll after reaching k×):", ""]
+    if not misses:
+        return [*lines, "none"]
+    return [
+        *lines,
+        "| sensitivity | k× | brand (mean/h) | seed | spike | reached at | count | true usual "
+        "| detector usual / threshold (hour) | detector fired |",
+        "|---|---:|---|---:|---:|---|---:|---:|---:|---|",
+        *misses,
+    ]
+
+
+def miss_line(sens: Sensitivity, r: Reading, run: Run, j: int) -> str:
+    p = run.polls[j]
+    v = run.verdicts[sens][j]
+    minute = timedelta(minutes=1)
+    after = (p.at - r.spike.start) / minute
+    fired = "never" if r.fired is None else f"{(r.fired - p.at) / minute:+.0f} min"
+    return (
+        f"| {sens} | {r.k}× | {r.brand.name} ({r.brand.per_hour:g}) | {r.seed} "
+        f"| {r.spike.size}× {(r.spike.end - r.spike.start) / minute:.0f} min "
+        f"| day {(p.at - START).days} {p.at:%a %H:%M} (+{after:.0f} min) "
+        f"| {p.count} | {p.usual:.1f} "
+        f"| {v.expected:.1f} / {math.ceil(v.threshold - 1e-9)} ({v.basis}) | {fired} |"
+    )
+
+
+def onset_tables(totals: dict[Sensitivity, list[tuple[Brand, Outcome]]], pm: int) -> list[str]:
+    lines = [
         "| sensitivity | spike | n | recall | within one poll | median delay (min) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
@@ -251,7 +425,7 @@ def report(totals: dict[Sensitivity, list[tuple[Brand, Outcome]]], args: argpars
             ds = [
                 d
                 for b, o in rows
-                if b is brand
+                if b == brand
                 for size in SIZES
                 if size >= 5
                 for d in o.delays[size]
@@ -291,26 +465,17 @@ def report(totals: dict[Sensitivity, list[tuple[Brand, Outcome]]], args: argpars
             fa = sum(o.false_alarms[ph] for _, o in rows)
             weeks = sum(o.weeks[ph] for _, o in rows)
             cells.append(f"{fa / weeks:.2f}")
-        fa_all = sum(
-            o.false_alarms["hour-of-day"] + o.false_alarms["hour-of-week"] for _, o in rows
-        )
-        wk_all = sum(o.weeks["hour-of-day"] + o.weeks["hour-of-week"] for _, o in rows)
-        cells.append(f"{fa_all / wk_all:.2f}")
+        fa_all = sum(settled(o.false_alarms) for _, o in rows)
+        cells.append(f"{fa_all / sum(settled(o.weeks) for _, o in rows):.2f}")
         worst = []
         for brand in BRANDS:
-            fa = sum(
-                o.false_alarms["hour-of-day"] + o.false_alarms["hour-of-week"]
-                for b, o in rows
-                if b is brand
-            )
-            wk = sum(
-                o.weeks["hour-of-day"] + o.weeks["hour-of-week"] for b, o in rows if b is brand
-            )
+            fa = sum(settled(o.false_alarms) for b, o in rows if b == brand)
+            wk = sum(settled(o.weeks) for b, o in rows if b == brand)
             worst.append((fa / wk, brand.name))
         rate, name = max(worst)
         cells.append(f"{rate:.2f} ({name})")
         lines.append(f"| {sens} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

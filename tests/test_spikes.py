@@ -22,6 +22,7 @@ from bot.spikes import (
     hourly_counts,
     is_clear,
 )
+from bot.spikes.baseline import dispersion
 
 HOUR = timedelta(hours=1)
 TUESDAY_13_UTC = datetime(2024, 3, 12, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CET)
@@ -288,3 +289,85 @@ def test_policy_parses_config_values_and_rejects_bad_ones() -> None:
     ):
         with pytest.raises(ValidationError):
             SpikePolicy.model_validate(bad)
+
+
+def test_policy_windows_ladder_and_their_significance() -> None:
+    assert BALANCED.windows == (
+        HOUR,
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+    )
+    assert SpikePolicy(window="30m").windows == (
+        timedelta(minutes=30),
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+    )
+    assert SpikePolicy(fast_window="1h").windows == (HOUR,)
+    # The windows in between get a share of alpha for their extra chances an hour;
+    # the alert window and the fast window keep all of it.
+    assert BALANCED.alpha_for(HOUR) == BALANCED.alpha_for(timedelta(minutes=5)) == BALANCED.alpha
+    assert BALANCED.alpha_for(timedelta(minutes=15)) == pytest.approx(BALANCED.alpha / 4)
+    assert BALANCED.ratio_for(timedelta(minutes=15)) > BALANCED.ratio_for(HOUR)
+    more, fewer = SpikePolicy(sensitivity="more"), SpikePolicy(sensitivity="fewer")
+    assert more.clear_multiple < BALANCED.clear_multiple < fewer.clear_multiple
+    assert more.clear_alpha > BALANCED.clear_alpha > fewer.clear_alpha > fewer.alpha
+
+
+def test_a_wave_filling_fifteen_minutes_is_caught_and_named_by_that_window() -> None:
+    now = TUESDAY_13_UTC
+    before = recent(now - timedelta(minutes=15), 9, within=timedelta(minutes=45))
+    wave = recent(now, 15, within=timedelta(minutes=15))  # 5 per 5 minutes, 1 usual
+    check = assess(series(now, 28, 12, before + wave), now, BALANCED, brand="b")
+    by_window = {t.window: t for t in check.triggers if t.measure is Measure.COUNT}
+    assert not by_window[HOUR].fired  # 24 against 12 an hour is not yet unusual
+    assert not by_window[timedelta(minutes=5)].fired  # nor 5 against 1 in a poll
+    assert by_window[timedelta(minutes=15)].fired
+    assert check.is_spike and check.headline.window == timedelta(minutes=15)
+    assert check.explain().startswith(
+        "15 negative mentions in the last 15 minutes (24 in the last hour); "
+        "usual for a Tuesday 12:45–13:00 is"
+    )
+
+
+def test_a_clear_multiple_in_the_alert_window_needs_less_evidence() -> None:
+    # A brand with about one negative mention an hour: 8 in the last hour is ~7x usual
+    # and above the minimum count, though a 1-in-10,000 test alone would want 10.
+    now = TUESDAY_13_UTC
+    data = series(now, 28, 1, recent(now, 8))
+    check = assess(data, now, BALANCED, brand="b")
+    hourly = check.triggers[0]
+    assert hourly.window == HOUR and hourly.measure is Measure.COUNT
+    assert hourly.fired and hourly.limit == "multiple"
+    assert hourly.threshold < 10
+    assert hourly.ratio >= BALANCED.clear_multiple
+    assert re.search(r"; \d\.\d× above$", check.explain())
+    # `fewer` asks for 8x: the same hour is not a spike there.
+    assert not assess(data, now, SpikePolicy(sensitivity="fewer"), brand="b").is_spike
+    # Below the minimum count a multiple is never enough.
+    assert not assess(series(now, 28, 0, recent(now, 4)), now, BALANCED, brand="b").is_spike
+
+
+def test_an_earlier_spike_at_the_same_hour_does_not_make_the_next_one_usual() -> None:
+    now = TUESDAY_13_UTC
+    last_week = (now - HOUR).replace(minute=0) - timedelta(days=7)
+
+    def with_old_spike(at: datetime) -> int:
+        return 30 if at == last_week else 3
+
+    check = assess(series(now, 28, with_old_spike, recent(now, 17)), now, BALANCED, brand="b")
+    assert check.basis is Basis.HOUR_OF_WEEK
+    assert check.expected < 5  # the old spike is capped, not averaged in
+    assert check.triggers[0].fired
+
+
+def test_dispersion_is_pooled_robust_and_never_below_poisson() -> None:
+    steady = [[3.0, 3.0, 3.0, 3.0] for _ in range(20)]
+    assert dispersion(steady) == 1.0
+    # One earlier spike among twenty hours barely moves it ...
+    spiky = [[3.0, 3.0, 30.0, 3.0], *steady[1:]]
+    assert dispersion(spiky) == pytest.approx(1.0)
+    # ... while day-to-day wobble everywhere is measured (counts of 10 +- 5).
+    wobbly = [[5.0, 15.0, 10.0, 5.0, 15.0, 10.0] for _ in range(10)]
+    assert dispersion(wobbly) > 2.0
+    assert dispersion([]) == 1.0

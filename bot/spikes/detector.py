@@ -1,18 +1,22 @@
 """Is a brand's negative volume spiking right now? A pure function of data, time and policy.
 
-Four tests run after every poll: the mention count and the severity-weighted
-sum, each over the alert window (the "last hour") and over a short window
-(about one poll interval, so a burst is seen at the next poll instead of after
-it has filled an hour). Any one that fires makes a spike. Each test needs the
-observed value to reach all of: the minimum count, the point the baseline
-calls surprising at the sensitivity's significance, and the sensitivity's
-ratio above the expected value.
-"""
+After every poll the mention count and the severity-weighted sum are each
+tested over several windows ending now: the alert window (the "last hour"),
+the fast window (about one poll interval, so a burst is seen at the next poll)
+and the halvings in between (30 and 15 minutes), so a wave is seen by the
+window of its own length (with no history yet, only the alert and fast
+windows against the floor). Any one that fires makes a spike, and the alert
+states the window that fired. Each test needs the observed value to reach all
+of: the minimum count, the point the baseline calls surprising at the
+window's significance, and the window's ratio above the expected value. In the
+alert window a clear multiple (5x at `balanced`) with at least the minimum
+count needs only a tenth of that evidence: that is what "5.2x above" means to
+the reader."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,9 +26,11 @@ from bot.spikes import wording
 from bot.spikes.baseline import (
     Basis,
     Plan,
+    dispersion,
     earlier_hours,
     expect,
     floor_expectation,
+    neighbourhood,
     plan,
     weight_scale,
 )
@@ -50,7 +56,9 @@ class Trigger:
     low: float  # the usual range (10th-90th percentile of the baseline)
     high: float
     threshold: float  # observed must reach this to fire
-    limit: str  # what set the threshold: "minimum", "significance", "ratio" or "floor"
+    # what set it: "minimum", "significance", "ratio", "floor", or "multiple" (a clear
+    # multiple in the alert window, which needs less significance)
+    limit: str
     fired: bool
 
     @property
@@ -70,7 +78,8 @@ class SpikeCheck:
     count: int  # negative mentions in the alert window
     weighted: float  # their severity-weighted sum
     by_severity: Mapping[Severity, int]
-    triggers: tuple[Trigger, ...]  # slow count, fast count, slow weighted, fast weighted
+    # per measure (count, then weighted): the alert window, the fast window, the ones between
+    triggers: tuple[Trigger, ...]
     drivers: tuple[RecentMention, ...]  # the posts behind it, heaviest first
 
     @property
@@ -129,16 +138,27 @@ def assess(
     start = now - policy.window
     chosen = plan(series, start, policy)
     earlier = earlier_hours(series, start, now, chosen, policy.zone)
+    cells = neighbourhood(series, start, now, chosen, policy.zone)
     scale = weight_scale(series.totals, policy)
     recent = [m for m in series.recent if start < min(m.at, now) <= now]
     by_severity: dict[Severity, int] = {}
     for m in recent:
         by_severity[m.severity] = by_severity.get(m.severity, 0) + 1
-    triggers = []  # slow count, fast count, slow weighted, fast weighted
+    # With no history the floor is a guess: the windows in between need a learned baseline.
+    windows = policy.windows
+    if chosen.basis is Basis.FLOOR:
+        windows = tuple(dict.fromkeys((policy.window, policy.fast_window)))
+    triggers = []
     for measure in (Measure.COUNT, Measure.WEIGHTED):
-        for window in (policy.window, policy.fast_window):
+        value = _valuer(measure, policy)
+        unit = 1.0 if measure is Measure.COUNT else scale
+        values = {b: [value(c) / unit for c in hours] for b, hours in earlier.items()}
+        phi = 1.0
+        if chosen.basis is not Basis.FLOOR:
+            phi = dispersion([[value(c) / unit for c in cell] for cell in cells])
+        for window in windows:
             inside = [m for m in recent if min(m.at, now) > now - window]
-            triggers.append(_test(earlier, now, window, measure, inside, chosen, policy, scale))
+            triggers.append(_test(values, now, window, measure, inside, chosen, policy, unit, phi))
     drivers = sorted(recent, key=lambda m: (policy.weight(m.severity), m.reach, m.at), reverse=True)
     return SpikeCheck(
         brand=brand,
@@ -154,46 +174,52 @@ def assess(
     )
 
 
+def _valuer(measure: Measure, policy: SpikePolicy) -> Callable[[HourCounts], float]:
+    """An hour's value for the measure: its mention count or severity-weighted sum."""
+    if measure is Measure.COUNT:
+        return lambda counts: float(sum(counts.values()))
+    return lambda counts: sum(n * policy.weight(s) for s, n in counts.items())
+
+
 def _test(
-    earlier: Mapping[datetime, list[HourCounts]],
+    earlier: Mapping[datetime, list[float]],
     now: datetime,
     window: timedelta,
     measure: Measure,
     inside: list[RecentMention],
     chosen: Plan,
     policy: SpikePolicy,
-    scale: float,
+    unit: float,
+    phi: float,
 ) -> Trigger:
     if measure is Measure.COUNT:
         observed = float(len(inside))
         minimum = float(policy.min_count)
-        unit = 1.0
         floor_rate = policy.floor_per_hour
     else:
         observed = sum(policy.weight(m.severity) for m in inside)
         minimum = policy.weighted_minimum
-        unit = scale
         floor_rate = policy.floor_per_hour * policy.weight(Severity.MEDIUM)
-
-    def value(counts: HourCounts) -> float:
-        if measure is Measure.COUNT:
-            return float(sum(counts.values()))
-        return sum(n * policy.weight(s) for s, n in counts.items())
 
     if chosen.basis is Basis.FLOOR:
         expected = floor_expectation(now - window, now, floor_rate).mean
         bounds = {"minimum": minimum, "floor": expected * policy.floor_factor}
         low, high = 0.0, expected
     else:
-        exp = expect(earlier, now - window, now, value, unit)
+        exp = expect(earlier, now - window, now, unit, phi)
         expected = exp.mean * unit
-        quantiles = spread(exp.mean, exp.variance, policy.alpha)
+        quantiles = spread(exp.mean, exp.variance, policy.alpha_for(window))
         bounds = {
             "minimum": minimum,
             "significance": quantiles.surprising * unit,
-            "ratio": policy.ratio * expected,
+            "ratio": policy.ratio_for(window) * expected,
         }
         low, high = quantiles.low * unit, quantiles.high * unit
+        if window == policy.window:  # a clear multiple needs less evidence (see module doc)
+            lenient = spread(exp.mean, exp.variance, policy.clear_alpha).surprising * unit
+            clear = max(minimum, lenient, policy.clear_multiple * expected)
+            if clear < max(bounds.values()):
+                bounds = {"multiple": clear}
     limit = max(bounds, key=lambda k: bounds[k])
     threshold = bounds[limit]
     return Trigger(

@@ -1,6 +1,6 @@
 """Spike-detection settings (`[spikes]` in the config), validated once at startup.
 
-The sensitivity names a preset (significance level and ratio threshold) so an
+The sensitivity names a preset (significance level, ratio threshold, clear multiple) so an
 operator picks "fewer / balanced / more" instead of tuning statistics; the
 preset can still be overridden for experiments.
 """
@@ -35,14 +35,20 @@ class Sensitivity(StrEnum):
     MORE = "more"
 
 
-# (upper-tail significance, minimum observed/expected ratio, multiple of the floor);
-# `more` is looser on all three, so it flags a superset of `balanced`, which flags a
-# superset of `fewer`.
-PRESETS: dict[Sensitivity, tuple[float, float, float]] = {
-    Sensitivity.FEWER: (1e-5, 3.0, 1.5),
-    Sensitivity.BALANCED: (1e-4, 2.0, 1.0),
-    Sensitivity.MORE: (1e-3, 1.5, 0.7),
+# (upper-tail significance, minimum observed/expected ratio, multiple of the floor,
+# clear multiple); `more` is looser on all four, so it flags a superset of `balanced`,
+# which flags a superset of `fewer`.
+PRESETS: dict[Sensitivity, tuple[float, float, float, float]] = {
+    Sensitivity.FEWER: (1e-5, 3.0, 1.5, 8.0),
+    Sensitivity.BALANCED: (1e-4, 2.0, 1.0, 5.0),
+    Sensitivity.MORE: (1e-3, 1.5, 0.7, 4.0),
 }
+# A window shorter than the alert window must also be this much further above its
+# usual count than the ratio asks: a few minutes' count is where a baseline that is
+# off (a weekday not yet in the history, a cluster of critical posts) shows as 2-3x.
+SHORT_WINDOW_RATIO = 1.5
+# A clear multiple in the alert window needs this much less statistical evidence.
+CLEAR_MULTIPLE_LENIENCY = 10.0
 
 DEFAULT_WEIGHTS: dict[Severity, float] = {
     Severity.LOW: 1.0,
@@ -127,6 +133,52 @@ class SpikePolicy(BaseModel):
     def floor_factor(self) -> float:
         """With thin history a spike is this many times the floor rate."""
         return PRESETS[self.sensitivity][2]
+
+    @property
+    def windows(self) -> tuple[timedelta, ...]:
+        """Windows tested after every poll: the alert window, the fast window, then halvings
+        of the alert window at least twice the fast window (1h, 5m, 15m, 30m by default).
+
+        A burst fills 5 minutes, a steadier wave 15-30, a slow one the hour; each is
+        seen soonest by the window of its own length.
+        """
+        between: list[timedelta] = []
+        half = self.window / 2
+        while half >= 2 * self.fast_window:
+            between.append(timedelta(minutes=half // timedelta(minutes=1)))
+            half /= 2
+        ordered = [self.window, self.fast_window, *sorted(between)]
+        return tuple(dict.fromkeys(ordered))
+
+    def alpha_for(self, window: timedelta) -> float:
+        """Significance for one window: those in between get alpha x window / alert window.
+
+        Sliding every poll, a 15-minute window has four independent chances an hour
+        to look surprising by luck, so its alpha is a quarter (a multiple-testing
+        correction). The alert window and the fast window keep the full alpha: the
+        fast window is the one that sees a burst at the next poll.
+        """
+        if window in (self.window, self.fast_window):
+            return self.alpha
+        return self.alpha * (window / self.window)
+
+    def ratio_for(self, window: timedelta) -> float:
+        """The ratio a window must reach: `SHORT_WINDOW_RATIO` times more if it is shorter
+        than the alert window."""
+        return self.ratio * (SHORT_WINDOW_RATIO if window < self.window else 1.0)
+
+    @property
+    def clear_multiple(self) -> float:
+        """At this multiple of usual, with at least min_count mentions in the alert
+        window, a spike needs only `clear_alpha` significance: the alert's own
+        arithmetic ("5.2x above") already says spike, and the test is only there to
+        stop a shaky baseline from saying it. Never below the ratio the operator set."""
+        return max(PRESETS[self.sensitivity][3], self.ratio)
+
+    @property
+    def clear_alpha(self) -> float:
+        """The significance a clear multiple needs: ten times more lenient than alpha."""
+        return min(0.5, self.alpha * CLEAR_MULTIPLE_LENIENCY)
 
     @property
     def weighted_minimum(self) -> float:
