@@ -22,7 +22,7 @@ from bot.spikes import (
     hourly_counts,
     is_clear,
 )
-from bot.spikes.baseline import dispersion
+from bot.spikes.baseline import dispersion, robust_level, shrink, weekday_factor, weekday_spread
 
 HOUR = timedelta(hours=1)
 TUESDAY_13_UTC = datetime(2024, 3, 12, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CET)
@@ -371,3 +371,113 @@ def test_dispersion_is_pooled_robust_and_never_below_poisson() -> None:
     wobbly = [[5.0, 15.0, 10.0, 5.0, 15.0, 10.0] for _ in range(10)]
     assert dispersion(wobbly) > 2.0
     assert dispersion([]) == 1.0
+
+
+def test_robust_level_leaves_out_earlier_spikes() -> None:
+    level, kept = robust_level([1.0, 1.0, 2.0, 0.0, 1.0, 9.0], 1.0)
+    assert kept == 5  # the 9 is an earlier spike, not a usual hour
+    assert level == pytest.approx((5.0 + 0.5) / 5)
+    assert robust_level([], 1.0) == (0.0, 0)
+
+
+def test_weekday_factor_from_whole_days_shrinks_toward_one() -> None:
+    # Three weeks of days (Monday 0 ... Sunday 6, newest first), about 48 mentions a
+    # day, Saturdays twice that.
+    def days(saturday: float, weeks: int = 3) -> list[tuple[int, float]]:
+        wobble = (46.0, 50.0, 47.0, 49.0, 48.0, 0.0, 51.0)
+        return [(d, saturday if d == 5 else wobble[d] + w) for w in range(weeks) for d in range(7)]
+
+    factor, error, same = weekday_factor(days(96.0), 5, 1.0)
+    assert same == 3
+    raw = 96.0 / (sum(t for _, t in days(96.0)) / 21)
+    assert 1.0 < factor < raw  # shrunk a little toward 1 ...
+    assert factor > 1.0 + 0.8 * (raw - 1.0)  # ... but 3 busy whole days are clear
+    assert error > 0
+    flat, _, _ = weekday_factor(days(48.0), 5, 1.0)
+    assert flat == pytest.approx(1.0, abs=0.02)
+    # One Saturday knows it less well than three: shrunk further toward 1.
+    two_weeks = days(96.0, weeks=2)
+    one_week = [*two_weeks[:7], *(d for d in two_weeks[7:] if d[0] != 5)]
+    one, _, one_day = weekday_factor(one_week, 5, 1.0)
+    assert one_day == 1
+    raw_one = 96.0 / (sum(t for _, t in one_week) / len(one_week))
+    assert (one - 1.0) / (raw_one - 1.0) < (factor - 1.0) / (raw - 1.0)
+    assert one > 1.0
+    # No day of that weekday yet: no factor.
+    assert weekday_factor([(0, 48.0), (1, 50.0)], 5, 1.0) == (1.0, 0.0, 0)
+
+
+def test_shrink_pulls_few_quiet_samples_to_the_pooled_product() -> None:
+    # The bench's miss: Wednesday 05:00 held 4, 1, 2 against a true usual of 1.2.
+    mean, error, weight = shrink([4.0, 1.0, 2.0], 1.2, 0.06, 0.01, 1.0)
+    assert weight < 0.25
+    assert 1.2 <= mean < 1.6
+    assert 0 < error < 0.06 + 0.01 * 1.2**2  # below the pooled product's own variance
+    # A busy hour's own weeks are precise: they keep most of the weight.
+    mean, _, weight = shrink([100.0, 96.0, 104.0], 80.0, 4.0, 0.01, 1.0)
+    assert weight > 0.6
+    assert mean > 90
+    # A real weekly rhythm (a Monday rush, large spread) keeps its own level ...
+    mean, _, weight = shrink([36.0, 35.0, 37.0, 36.0], 12.0, 0.6, 0.6, 1.0)
+    assert weight > 0.95 and mean > 35
+    # ... and even with a small spread the product may move the own mean at most 2 sd.
+    mean, _, _ = shrink([6.0, 6.0, 6.0, 6.0], 2.0, 0.1, 0.01, 1.0)
+    assert mean >= (6.0 + 0.5 / 4) - 2 * (6.125 / 4) ** 0.5 - 1e-9
+    # Without own samples the product stands.
+    assert shrink([], 2.0, 0.1, 0.01, 1.0) == (2.0, 0.1, 0.0)
+
+
+def test_weekday_spread_sees_a_weekly_rhythm_but_not_noise() -> None:
+    flat = [([1.0, 2.0, 1.0], 1.3, 0.05) for _ in range(24)]
+    assert weekday_spread(flat, 1.0) == pytest.approx(0.01)
+    rush = [([36.0, 35.0, 37.0, 36.0], 12.0, 0.6) for _ in range(4)]
+    rush += [([12.0, 13.0, 11.0, 12.0], 12.0, 0.6) for _ in range(20)]
+    assert weekday_spread(rush, 1.0) > 0.5
+    assert weekday_spread([], 1.0) == pytest.approx(0.01)
+
+
+def test_a_quiet_hour_with_high_same_weekday_samples_uses_the_pooled_usual() -> None:
+    # About one mention an hour. The last Tuesdays at 12:00 happened to hold 4, 1, 2
+    # and 2: by those alone the usual is 2.4 and 8 mentions 3.4x. Pooled with the same
+    # hour on the last 21 days (and Tuesdays' whole days) it is about 1.4, so 8 is 5.6x.
+    now = TUESDAY_13_UTC
+    hour = (now - HOUR).replace(minute=0)
+    odd = {hour - timedelta(days=7 * k): n for k, n in ((1, 4), (2, 1), (3, 2), (4, 2))}
+
+    def quiet(at: datetime) -> int:
+        return odd.get(at, 1)
+
+    check = assess(series(now, 28, quiet, recent(now, 8)), now, BALANCED, brand="b")
+    assert check.basis is Basis.HOUR_OF_WEEK
+    assert check.expected < 1.5
+    assert check.is_spike
+    assert check.pooling is not None and check.pooling.own_weight < 0.5
+    assert check.basis_text.startswith("the same hour on the previous 4 Tuesdays (")
+    assert "pooled with the same hour on the previous 21 days, scaled to Tuesdays" in (
+        check.basis_text
+    )
+
+
+def test_hour_of_day_baseline_is_scaled_to_the_weekday_by_whole_days() -> None:
+    # Ten days of history; weekends are twice as busy. A Saturday's usual is not the
+    # plain mean of the last ten days at this hour (mostly weekdays) but scaled up.
+    saturday_13 = datetime(2024, 3, 16, 13, 0, tzinfo=UTC)
+
+    def weekends(at: datetime) -> int:
+        return 4 if at.weekday() >= 5 else 2
+
+    check = assess(
+        series(saturday_13, 10, weekends, recent(saturday_13, 4)), saturday_13, BALANCED, brand="b"
+    )
+    assert check.basis is Basis.HOUR_OF_DAY
+    assert check.plan.periods == 10
+    assert 3.3 < check.expected <= 4.2  # the plain mean would be 2.45
+    assert not check.is_spike
+    assert check.explain().startswith(
+        "4 negative mentions in the last hour; usual for a Saturday 12:00–13:00 "
+        "(the last 10 days at this hour, scaled to Saturdays) is"
+    )
+    assert check.basis_text == (
+        "the same hour on the previous 10 days, scaled to Saturdays by the whole-day "
+        "totals of 1 Saturday"
+    )

@@ -5,13 +5,23 @@ weeks (a Monday-morning rhythm is normal, not a spike); else the same local
 hour on recent days; else an assumed floor rate. Earlier periods are found by
 stepping back in local wall-clock time, so "Tuesday 14:00" stays 14:00 across
 a daylight-saving change.
+
+Three or four same-weekday samples of a quiet hour (about one mention) say
+little: 1, 2, 2 against a true 0.9. So an hour's usual is pooled (`estimates`):
+the same local hour on the last `max_days` days (many samples) times a weekday
+factor from whole-day totals (many mentions), and the same-weekday samples
+pull it toward themselves by how much they can be trusted (empirical Bayes: the
+weight comes from their number, the pooled dispersion and how far same-weekday
+hours sit from that product across the day). A quiet hour ends up near the
+product, a busy one or a real weekly rhythm (a Monday rush) near its own weeks.
+Earlier spikes are left out of every average.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -32,6 +42,13 @@ _DISPERSION_DF = 48
 # A sample this many standard deviations above its hour's median is left out of the
 # spread: an earlier spike, not the busier weekend an hour-of-day baseline mixes in.
 _SPREAD_SD = 4.0
+# The same-weekday samples may move the pooled product by at most this many of their
+# own standard errors (limited translation): a rhythm of one hour that the spread
+# pooled over the day cannot see is not averaged away.
+_MAX_SHIFT_SD = 2.0
+# Relative variance of same-weekday hours around the pooled product is never assumed
+# below this (a 10% sd), so the hour's own weeks always keep some weight.
+_MIN_TAU2 = 0.01
 
 
 class Basis(StrEnum):
@@ -48,13 +65,50 @@ class Plan:
     periods: int
     step_days: int
 
-    def describe(self, start: datetime, zone: ZoneInfo) -> str:
+    def describe(self, start: datetime, zone: ZoneInfo, pooling: Pooling | None = None) -> str:
+        day = start.astimezone(zone).strftime("%A")
         if self.basis is Basis.HOUR_OF_WEEK:
-            day = start.astimezone(zone).strftime("%A")
-            return f"the same hour on the previous {self.periods} {day}s"
+            own = f"the same hour on the previous {self.periods} {day}s"
+            if pooling is None or pooling.own_weight >= 0.9:
+                return own
+            share = round(100 * pooling.own_weight)
+            return (
+                f"{own} ({share}%) pooled with the same hour on the previous {pooling.days} "
+                f"days, scaled to {day}s by whole-day totals ({100 - share}%)"
+            )
         if self.basis is Basis.HOUR_OF_DAY:
-            return f"the same hour on the previous {self.periods} days"
+            text = f"the same hour on the previous {self.periods} days"
+            if pooling is not None and pooling.weekday_days:
+                text += (
+                    f", scaled to {day}s by the whole-day totals of "
+                    f"{_days(pooling.weekday_days, day)}"
+                )
+            return text
         return "the floor (not enough history yet)"
+
+
+def _days(n: int, day: str) -> str:
+    return f"{n} {day}" + ("" if n == 1 else "s")
+
+
+@dataclass(frozen=True, slots=True)
+class Pooling:
+    """How the usual count of the alert window was pooled (for the explanation)."""
+
+    days: int  # same-hour days behind the hour-of-day level
+    weekday_days: int  # whole same-weekday days behind the weekday factor (0: none)
+    own_weight: float  # weight of the same-weekday hours (hour-of-week), 0 for hour-of-day
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """An hour's usual value and how well it is known."""
+
+    mean: float
+    error: float  # variance of `mean` as an estimate of the true usual value
+    own_weight: float = 0.0  # weight of the same-weekday samples (hour-of-week)
+    days: int = 0  # same-hour days behind the hour-of-day level
+    weekday_days: int = 0  # whole same-weekday days behind the weekday factor
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +135,12 @@ def earlier_hour(bucket: datetime, days: int, zone: ZoneInfo) -> datetime:
     """The UTC hour bucket of the same local time `days` earlier (cached: every poll asks
     for the same few hundred)."""
     return hour_start(shifted(bucket, days, zone))
+
+
+@lru_cache(maxsize=4096)
+def earlier_days(bucket: datetime, days: int, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """`earlier_hour` for 1 to `days` days back (cached: a row of the grid)."""
+    return tuple(earlier_hour(bucket, j, zone) for j in range(1, days + 1))
 
 
 def plan(series: Series, start: datetime, policy: SpikePolicy) -> Plan:
@@ -118,23 +178,206 @@ def weight_scale(totals: Mapping[Severity, int], policy: SpikePolicy) -> float:
     return second / first if first > 0 else 1.0
 
 
-def earlier_hours(
-    series: Series, start: datetime, end: datetime, chosen: Plan, zone: ZoneInfo
-) -> dict[datetime, list[HourCounts]]:
-    """For each UTC hour overlapping [start, end): the matching hours of earlier periods."""
-    out: dict[datetime, list[HourCounts]] = {}
-    bucket = hour_start(start)
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """The history an hour's usual is pooled from, fetched once per check.
+
+    Row o is the UTC hour `first_row + o`: the local day of the window's start from
+    about local midnight (`day_rows` rows; a daylight-saving day is off by an hour at
+    one end), then any later hour the window reaches. Column j - 1 of a row is the
+    same local hour j days earlier (so column 7k - 1 is its weekday k weeks back);
+    None where unknown (before the history starts, or not yet over).
+    """
+
+    first_row: datetime
+    weekday: int  # local weekday of the window's start (Monday 0)
+    day_rows: int
+    window_rows: tuple[int, ...]  # the rows of the hours the window overlaps
+    cells: tuple[tuple[HourCounts | None, ...], ...]
+
+
+def grid(series: Series, start: datetime, end: datetime, policy: SpikePolicy) -> Grid:
+    """The rows and earlier days `estimates` needs for the window [start, end)."""
+    zone = policy.zone
+    first = series.first_hour
+    cutoff = hour_start(start)
+    hour_of_day = start.astimezone(zone).hour
+    first_row = cutoff - hour_of_day * HOUR
+    buckets = []
+    bucket = cutoff
     while bucket < end:
-        out[bucket] = [
-            series.counts(earlier_hour(bucket, k * chosen.step_days, zone))
-            for k in range(1, chosen.periods + 1)
-        ]
+        buckets.append(bucket)
         bucket += HOUR
+    rows = max(24, hour_of_day + len(buckets))
+    columns = max(
+        min(policy.history // timedelta(days=1), policy.max_days),
+        7 * (policy.history // timedelta(days=7)),
+    )
+    cells = []
+    hourly = series.hourly
+    empty: HourCounts = {}
+    for o in range(rows):
+        cells.append(
+            tuple(
+                hourly.get(hour, empty) if first is not None and first <= hour < cutoff else None
+                for hour in earlier_days(first_row + o * HOUR, columns, zone)
+            )
+        )
+    window_rows = tuple(hour_of_day + k for k in range(len(buckets)))
+    weekday = start.astimezone(zone).weekday()
+    return Grid(first_row, weekday, 24, window_rows, tuple(cells))
+
+
+def robust_level(samples: Sequence[float], phi: float) -> tuple[float, int]:
+    """Mean of the samples leaving out those above `_cap` of their median (earlier
+    spikes), plus half a mention spread over them so a rate is never exactly zero;
+    and how many were kept."""
+    if not samples:
+        return 0.0, 0
+    cap = _cap(statistics.median(samples), phi)
+    kept = [x for x in samples if x <= cap]
+    return (sum(kept) + _PRIOR_COUNT) / len(kept), len(kept)
+
+
+def weekday_factor(
+    days: Sequence[tuple[int, float]], weekday: int, phi: float
+) -> tuple[float, float, int]:
+    """How much busier `weekday` is than the average day, from whole-day totals.
+
+    `days` holds (weekday, total) of complete earlier days, earlier spikes already
+    left out. The raw ratio (mean of that weekday's totals over the mean of all) is
+    shrunk toward 1 by how well its few days know it (empirical Bayes): the
+    day-to-day noise within a weekday (at least Poisson: `phi` / mean day) against
+    the spread between weekdays beyond that noise. Returns (factor, its variance,
+    days of that weekday); (1, 0, 0) with no such day.
+    """
+    same = [t for d, t in days if d == weekday]
+    if not same or len(days) < 2:
+        return 1.0, 0.0, 0
+    mean = sum(t for _, t in days) / len(days)
+    if mean <= 0:
+        return 1.0, 0.0, 0
+    groups: dict[int, list[float]] = {}
+    for d, t in days:
+        groups.setdefault(d, []).append(t / mean)
+    within = sum(sum((r - sum(g) / len(g)) ** 2 for r in g) for g in groups.values())
+    df = len(days) - len(groups)
+    noise = phi / mean
+    if df >= 3:
+        noise = max(noise, within / df)
+    total = sum((t / mean - 1.0) ** 2 for _, t in days) / (len(days) - 1)
+    between = max(0.0, total - noise)
+    raw = sum(same) / len(same) / mean
+    error = noise / len(same)
+    weight = between / (between + error) if between + error > 0 else 0.0
+    return 1.0 + weight * (raw - 1.0), weight * error, len(same)
+
+
+def shrink(
+    own: Sequence[float], prior: float, prior_error: float, tau2: float, phi: float
+) -> tuple[float, float, float]:
+    """Pull the pooled `prior` toward an hour's own same-weekday samples (empirical Bayes).
+
+    The prior's variance is its estimation error plus `tau2` x prior^2 (how far
+    same-weekday hours sit from the pooled product, see `weekday_spread`); the own
+    mean's is `phi` x prior / n. The own samples get weight V0 / (V0 + Vy), but the
+    answer stays within `_MAX_SHIFT_SD` standard errors of their own mean. Returns
+    (mean, its variance, the own samples' weight).
+    """
+    level, n = robust_level(own, phi)
+    if n == 0:
+        return prior, prior_error, 0.0
+    v0 = tau2 * prior * prior + prior_error
+    vy = phi * max(prior, 1e-6) / n
+    weight = v0 / (v0 + vy)
+    mean = weight * level + (1.0 - weight) * prior
+    reach = _MAX_SHIFT_SD * math.sqrt(phi * max(level, prior) / n)
+    mean = min(max(mean, level - reach), level + reach)
+    return mean, v0 * vy / (v0 + vy), weight
+
+
+def weekday_spread(rows: Sequence[tuple[Sequence[float], float, float]], phi: float) -> float:
+    """Relative variance of same-weekday hours around the pooled product, by moments.
+
+    `rows` holds, per hour of the day, (its same-weekday samples, the pooled
+    product, that product's error). What their means' squared distance to the
+    product exceeds sampling noise, relative to the product squared; at least
+    `_MIN_TAU2`. A real weekly rhythm (a Monday rush) makes it large, so those
+    hours keep their own weeks; a flat week makes it small, so a quiet hour's
+    three samples lean on the product.
+    """
+    excess = scale = 0.0
+    for own, prior, error in rows:
+        level, n = robust_level(own, phi)
+        if n < 2:
+            continue
+        excess += (level - prior) ** 2 - phi * prior / n - error
+        scale += prior * prior
+    return max(_MIN_TAU2, excess / scale) if scale > 0 else _MIN_TAU2
+
+
+def estimates(
+    table: Grid, chosen: Plan, policy: SpikePolicy, value: Callable[[HourCounts], float], phi: float
+) -> list[Estimate]:
+    """The usual value of each hour the window overlaps (see the module doc)."""
+    days_cap = min(policy.history // timedelta(days=1), policy.max_days)
+    rows = [[None if c is None else value(c) for c in row] for row in table.cells]
+    levels = []
+    caps = []
+    for row in rows:
+        recent = [x for x in row[:days_cap] if x is not None]
+        levels.append(robust_level(recent, phi))
+        caps.append(_cap(statistics.median(recent), phi) if recent else math.inf)
+    # Whole earlier days, each hour's earlier spikes replaced by that hour's level.
+    days: list[tuple[int, float]] = []
+    start_weekday = table.weekday
+    for j in range(days_cap):
+        total = 0.0
+        for o in range(table.day_rows):
+            x = rows[o][j]
+            if x is None:
+                break
+            total += x if x <= caps[o] else levels[o][0]
+        else:
+            days.append(((start_weekday - j - 1) % 7, total))
+    factors = {}
+
+    def prior(o: int) -> tuple[float, float, int, int]:
+        weekday = (start_weekday + o // 24) % 7
+        if weekday not in factors:
+            factors[weekday] = weekday_factor(days, weekday, phi)
+        factor, factor_error, same = factors[weekday]
+        level, n = levels[o]
+        mean = level * factor
+        error = phi * mean / max(n, 1) + level * level * factor_error
+        return mean, error, n, same
+
+    weeks = chosen.periods if chosen.basis is Basis.HOUR_OF_WEEK else 0
+
+    def own(o: int) -> list[float]:
+        found = (rows[o][7 * k - 1] for k in range(1, weeks + 1))
+        return [x for x in found if x is not None]
+
+    tau2 = _MIN_TAU2
+    if weeks:
+        spread_rows = []
+        for o in range(table.day_rows):
+            mean, error, _, _ = prior(o)
+            spread_rows.append((own(o), mean, error))
+        tau2 = weekday_spread(spread_rows, phi)
+    out = []
+    for o in table.window_rows:
+        mean, error, n, same = prior(o)
+        weight = 0.0
+        if weeks:
+            mean, error, weight = shrink(own(o), mean, error, tau2, phi)
+        out.append(Estimate(mean, error, weight, n, same))
     return out
 
 
 def expect(
-    earlier: Mapping[datetime, list[float]],
+    usual: Sequence[Estimate],
+    first_hour: datetime,
     start: datetime,
     end: datetime,
     scale: float,
@@ -142,22 +385,22 @@ def expect(
 ) -> Expectation:
     """Predictive distribution of a value summed over [start, end), in units of `scale`.
 
-    `earlier` maps each UTC hour the window overlaps to the values (already in
-    units of `scale`) of the matching earlier hours. Each hour contributes its
-    overlap fraction f of their robust mean m, with variance
-    f*m (Poisson) + f^2*(phi-1)*m (day-to-day wobble) + f^2*phi*m/n (estimation error).
-    `phi` is the pooled dispersion (see `dispersion`): a per-hour variance from
-    three or four samples is too noisy to trust.
+    `usual` holds the estimate of each UTC hour from `first_hour` on (see
+    `estimates`, already in units of `scale`). Each hour contributes its overlap
+    fraction f of its usual m, with variance f*m (Poisson) + f^2*(phi-1)*m
+    (day-to-day wobble) + f^2*e (e: the estimate's own error). `phi` is the pooled
+    dispersion (see `dispersion`): a per-hour variance from three or four samples
+    is too noisy to trust.
     """
     mean = variance = 0.0
-    for bucket, samples in earlier.items():
+    for k, est in enumerate(usual):
+        bucket = first_hour + k * HOUR
         f = (min(end, bucket + HOUR) - max(start, bucket)) / HOUR
-        if f <= 0 or not samples:
+        if f <= 0:
             continue
-        m = _robust_mean(samples, phi)
-        n = len(samples)
+        m = est.mean
         mean += f * m
-        variance += f * m + f * f * (phi - 1.0) * m + f * f * phi * m / n
+        variance += f * m + f * f * (phi - 1.0) * m + f * f * est.error
     return Expectation(mean, variance, scale)
 
 
@@ -240,10 +483,3 @@ def floor_expectation(start: datetime, end: datetime, per_hour: float) -> Expect
 def _cap(median: float, phi: float, sds: float = 2.5) -> float:
     """Above this a sample is an outlier: `sds` sd over the median, plus one for small counts."""
     return median + sds * math.sqrt(phi * max(median, 1.0)) + 1.0
-
-
-def _robust_mean(samples: list[float], phi: float) -> float:
-    """Mean with outliers capped (an earlier spike must not become normal), plus a prior
-    so a rate is never exactly zero."""
-    cap = _cap(statistics.median(samples), phi)
-    return sum(min(x, cap) for x in samples) / len(samples) + _PRIOR_COUNT / len(samples)

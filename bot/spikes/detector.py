@@ -25,17 +25,20 @@ from bot.models import Severity
 from bot.spikes import wording
 from bot.spikes.baseline import (
     Basis,
+    Estimate,
     Plan,
+    Pooling,
     dispersion,
-    earlier_hours,
+    estimates,
     expect,
     floor_expectation,
+    grid,
     neighbourhood,
     plan,
     weight_scale,
 )
 from bot.spikes.policy import SpikePolicy
-from bot.spikes.series import HourCounts, RecentMention, Series, require_aware
+from bot.spikes.series import HOUR, HourCounts, RecentMention, Series, hour_start, require_aware
 from bot.spikes.stats import spread
 
 
@@ -81,6 +84,7 @@ class SpikeCheck:
     # per measure (count, then weighted): the alert window, the fast window, the ones between
     triggers: tuple[Trigger, ...]
     drivers: tuple[RecentMention, ...]  # the posts behind it, heaviest first
+    pooling: Pooling | None = None  # how the alert window's usual count was pooled
 
     @property
     def basis(self) -> Basis:
@@ -88,7 +92,7 @@ class SpikeCheck:
 
     @property
     def basis_text(self) -> str:
-        return self.plan.describe(self.now - self.policy.window, self.policy.zone)
+        return self.plan.describe(self.now - self.policy.window, self.policy.zone, self.pooling)
 
     @property
     def is_spike(self) -> bool:
@@ -137,7 +141,7 @@ def assess(
     require_aware(now, "now")
     start = now - policy.window
     chosen = plan(series, start, policy)
-    earlier = earlier_hours(series, start, now, chosen, policy.zone)
+    table = grid(series, start, now, policy) if chosen.basis is not Basis.FLOOR else None
     cells = neighbourhood(series, start, now, chosen, policy.zone)
     scale = weight_scale(series.totals, policy)
     recent = [m for m in series.recent if start < min(m.at, now) <= now]
@@ -149,16 +153,20 @@ def assess(
     if chosen.basis is Basis.FLOOR:
         windows = tuple(dict.fromkeys((policy.window, policy.fast_window)))
     triggers = []
+    pooling = None
     for measure in (Measure.COUNT, Measure.WEIGHTED):
-        value = _valuer(measure, policy)
         unit = 1.0 if measure is Measure.COUNT else scale
-        values = {b: [value(c) / unit for c in hours] for b, hours in earlier.items()}
+        scaled = _valuer(measure, policy, unit)
         phi = 1.0
-        if chosen.basis is not Basis.FLOOR:
-            phi = dispersion([[value(c) / unit for c in cell] for cell in cells])
+        usual: list[Estimate] = []
+        if table is not None:
+            phi = dispersion([[scaled(c) for c in cell] for cell in cells])
+            usual = estimates(table, chosen, policy, scaled, phi)
+            if pooling is None:
+                pooling = _pooling(usual, start, now)
         for window in windows:
             inside = [m for m in recent if min(m.at, now) > now - window]
-            triggers.append(_test(values, now, window, measure, inside, chosen, policy, unit, phi))
+            triggers.append(_test(usual, now, window, measure, inside, chosen, policy, unit, phi))
     drivers = sorted(recent, key=lambda m: (policy.weight(m.severity), m.reach, m.at), reverse=True)
     return SpikeCheck(
         brand=brand,
@@ -171,18 +179,44 @@ def assess(
         by_severity=by_severity,
         triggers=tuple(triggers),
         drivers=tuple(drivers[: policy.max_posts]),
+        pooling=pooling,
     )
 
 
-def _valuer(measure: Measure, policy: SpikePolicy) -> Callable[[HourCounts], float]:
-    """An hour's value for the measure: its mention count or severity-weighted sum."""
+def _pooling(usual: list[Estimate], start: datetime, end: datetime) -> Pooling:
+    """The alert window's pooling, weighted by how much of each hour it covers."""
+    first = hour_start(start)
+    shares = [
+        (min(end, first + (k + 1) * HOUR) - max(start, first + k * HOUR)) / HOUR
+        for k in range(len(usual))
+    ]
+    total = sum(shares) or 1.0
+    weight = sum(s * e.own_weight for s, e in zip(shares, usual, strict=True)) / total
+    return Pooling(
+        days=min((e.days for e in usual), default=0),
+        weekday_days=min((e.weekday_days for e in usual), default=0),
+        own_weight=weight,
+    )
+
+
+def _valuer(measure: Measure, policy: SpikePolicy, unit: float) -> Callable[[HourCounts], float]:
+    """An hour's value for the measure in units of `unit`: its mention count or
+    severity-weighted sum (called for every hour of the baseline, so kept lean)."""
     if measure is Measure.COUNT:
         return lambda counts: float(sum(counts.values()))
-    return lambda counts: sum(n * policy.weight(s) for s, n in counts.items())
+    weights = {s: w / unit for s, w in policy.severity_weights.items()}
+
+    def weighted(counts: HourCounts) -> float:
+        total = 0.0
+        for severity, n in counts.items():
+            total += n * weights.get(severity, 0.0)
+        return total
+
+    return weighted
 
 
 def _test(
-    earlier: Mapping[datetime, list[float]],
+    usual: list[Estimate],
     now: datetime,
     window: timedelta,
     measure: Measure,
@@ -206,7 +240,7 @@ def _test(
         bounds = {"minimum": minimum, "floor": expected * policy.floor_factor}
         low, high = 0.0, expected
     else:
-        exp = expect(earlier, now - window, now, unit, phi)
+        exp = expect(usual, hour_start(now - policy.window), now - window, now, unit, phi)
         expected = exp.mean * unit
         quantiles = spread(exp.mean, exp.variance, policy.alpha_for(window))
         bounds = {

@@ -97,6 +97,12 @@ def _usual(check: SpikeCheck, head: Trigger) -> str:
     usual = "usual weight" if head.measure == "weighted" else "usual"
     if check.basis is Basis.HOUR_OF_WEEK:
         return f"{usual} for a {day} {hours} is {rng}"
+    if check.pooling is not None and check.pooling.weekday_days:
+        # the same hour on recent days, scaled by how busy this weekday's whole days were
+        return (
+            f"{usual} for a {day} {hours} (the last {check.plan.periods} days at this hour, "
+            f"scaled to {day}s) is {rng}"
+        )
     return f"{usual} for {hours} over the last {check.plan.periods} days is {rng}"
 
 
