@@ -1,76 +1,46 @@
-"""Stance, claims and alternative toward one brand, from cue hits in the post.
+"""Stance, claims and alternative toward one brand, from the cue hits of one Reading.
 
-The post is folded, every brand and competitor mention is masked as an entity,
-and the text is cut into segments ("Tundra cup - leaked. GlowLab - keep it").
-A segment belongs to the entities it names, or to the ones before it, so cues
-about another product never count against the brand under test. Each cue adds a
-signed weight; the sum decides the stance and the last cue breaks a tie (the
-clause after "but" wins). Every counted cue becomes a human-readable reason.
+Each cue adds a signed weight; the sum decides the stance and the last cue breaks
+a tie (the clause after "but" wins). Every counted cue becomes a human-readable
+reason. One loop over the segments sorts each segment's hits once into stance
+cues, claims and a generic alternative, then writes the segment's reasons in a
+fixed order: stance cues, templates, claims, generic. Everything works on token
+indexes of the post's one token list (see `reading`).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
-from bot.scoring.cues import CLAIM_KINDS, STANCE_KINDS, CueSet, union_index
-from bot.scoring.entities import COMPETITOR, TARGET, Entity
-from bot.scoring.phrases import (
-    ENTITY_CLOSE,
-    ENTITY_OPEN,
-    MAX_ENTITIES,
-    SEPARATOR,
-    Phrase,
-    longest_first,
-    negated,
-    tokenize,
-)
-from bot.scoring.templates import template_hits
+from bot.scoring.cues import CLAIM_KINDS, CueSet
+from bot.scoring.entities import TARGET
+from bot.scoring.phrases import longest_first, negated
+from bot.scoring.reading import BASE_LANGUAGE, Hit, Reading, Segment
+from bot.scoring.templates import template_hits, template_spots
 from bot.scoring.text import CURRENCY_RE
 
-BASE_LANGUAGE = "en"  # English cues always apply: code-switching ("niet kopen, not worth it")
-Hit = tuple[int, int, Phrase]
-# Where a post is cut into segments: after sentence-end punctuation (groups 1 and 2,
-# kept with the segment before), at newlines, spaced dashes, list numbers ("2) "),
-# 🧵 and ";". The leading look-ahead lets the scan skip most characters with one
-# class test; a bare alternation (with look-behinds) made it ~3x slower.
-_CUT_RE = re.compile(
-    r"(?=[.!?…\n;🧵–—\-\d])(?:([.!?…])\s+|\n+|[–—-](?<=\s[–—-])[–—-]*\s+"
-    r"|\d(?<=\s\d)\d*[).]\s|🧵|;|([.!?])(?=[^\s.!?\ue000\d]))"
-)
 _MONEY_HINT_RE = re.compile(r"\d")  # no digit, no amount: skip the slower currency scan
-_ENTITY_RE = re.compile(ENTITY_OPEN + r"(\d+)" + ENTITY_CLOSE)
 _TOPIC_RE = re.compile(r"#d[ei]s?-?influenc\w*")
-WEIGHTS = {
+WEIGHTS = {  # the stance kinds
     "negative": -1.0,
     "positive": 1.0,
     "strong_positive": 3.0,
     "hedge": -1.0,
     "sarcasm": -1.0,
 }
+_LABELS = {kind: kind.replace("strong_", "") for kind in WEIGHTS}
 CLAIM_WEIGHT = -1.0
 GENERIC_WEIGHT = -0.5
 TEMPLATE_WEIGHT = 2.0
-COMPARISON_WEIGHT = 0.5  # cues in a competitor-only segment count half, reversed
 TOPIC_WEIGHT = -0.5  # a #deinfluencing post leans negative unless a cue says otherwise
-_STANCE = frozenset(STANCE_KINDS)
-_CLAIMS = frozenset(CLAIM_KINDS)
-_GENERIC = frozenset({"generic"})
+_CLAIMS = {kind: Claim(kind) for kind in CLAIM_KINDS}
+_KEPT_WHEN_NOT_NEGATIVE = frozenset({"stance", "sarcasm"})
 
 
 @dataclass(slots=True)
-class Segment:
-    text: str
-    tokens: list[str]
-    owners: frozenset[str]
-    entities: tuple[Entity, ...]
-    question: bool
-    hits: list[Hit] = field(default_factory=list)  # the hits that count (analyse sets them)
-    all_hits: list[Hit] = field(default_factory=list)  # every language's (find_cues)
-
-
-@dataclass
 class Analysis:
     stance: Stance
     claims: list[ClaimHit] = field(default_factory=list)
@@ -79,122 +49,8 @@ class Analysis:
     total: float = 0.0
 
 
-def mask(folded: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
-    """Replace each non-overlapping entity span by one entity token; return text and entities."""
-    kept: list[Entity] = []
-    for ent in sorted(entities, key=lambda e: (e.start, -(e.end - e.start))):
-        if (not kept or ent.start >= kept[-1].end) and len(kept) < MAX_ENTITIES:
-            kept.append(ent)
-    out, pos = [], 0
-    for i, ent in enumerate(kept):
-        out.append(folded[pos : ent.start])
-        out.append(f" {ENTITY_OPEN}{i}{ENTITY_CLOSE} ")
-        pos = ent.end
-    out.append(folded[pos:])
-    return "".join(out), kept
-
-
-def _pieces(masked: str) -> list[str]:
-    # split() yields piece, group 1, group 2, piece, ...; a cut's punctuation (group 1
-    # or 2) stays with the piece before it.
-    parts: list[str | None] = _CUT_RE.split(masked)
-    last = len(parts) - 1
-    pieces = [f"{parts[i]}{parts[i + 1] or parts[i + 2] or ''}" for i in range(0, last, 3)]
-    pieces.append(parts[last] or "")
-    return pieces
-
-
-def segments(masked: str, entities: list[Entity]) -> list[Segment]:
-    """Cut masked text into segments; each knows the entities it (or the one before) names."""
-    result: list[Segment] = []
-    owners: frozenset[str] = frozenset()
-    ents: tuple[Entity, ...] = ()
-    for piece in _pieces(masked):
-        if not piece or piece.isspace():
-            continue
-        tokens = tokenize(piece)
-        if ENTITY_OPEN in piece:
-            found = [entities[int(i)] for i in _ENTITY_RE.findall(piece)]
-            owners = frozenset(e.kind for e in found)
-            ents = tuple(found)
-        question = ("?" in piece or "¿" in piece) and CURRENCY_RE.search(piece) is None
-        result.append(Segment(piece, tokens, owners, ents, question, [], []))
-    return result
-
-
-def find_cues(segs: list[Segment]) -> list[str]:
-    """Fill every segment's hits from all languages' cues; return the languages they reveal.
-
-    One lookup for the whole post: the segments' tokens joined by a separator
-    token no phrase can match, so no phrase spans two segments. A span only
-    reveals a language when no other language has a cue there too ("marketing",
-    "top" and "perfect" are cues in several files); English is left out, since
-    English cues turn up in every language's posts.
-    """
-    tokens: list[str] = []
-    ends: list[int] = []
-    for seg in segs:
-        tokens += seg.tokens
-        ends.append(len(tokens))
-        tokens.append(SEPARATOR)
-    hits = union_index().find(tokens)
-    if not hits:
-        return []
-    i, count, offset = 0, len(hits), 0
-    for seg, end in zip(segs, ends, strict=True):
-        if i < count and hits[i][0] < end:
-            own = []
-            while i < count and hits[i][0] < end:
-                start, stop, phrase = hits[i]
-                own.append((start - offset, stop - offset, phrase))
-                i += 1
-            seg.all_hits = own
-        offset = end + 1
-    spans: dict[tuple[int, int], set[str]] = {}
-    for start, stop, phrase in hits:
-        spans.setdefault((start, stop), set()).add(phrase.lang)
-    return [
-        code
-        for found in spans.values()
-        if len(found) == 1 and (code := next(iter(found))) != BASE_LANGUAGE
-    ]
-
-
-def _scope_weight(seg: Segment) -> float | None:
-    """1 for the brand's own segments, -0.5 for competitor-only ones, None to ignore."""
-    if not seg.owners or TARGET in seg.owners:
-        return 1.0
-    if COMPETITOR in seg.owners:
-        return -COMPARISON_WEIGHT
-    return None
-
-
-class _Tally:
-    """Running sum of signed cue weights, with the reasons behind them."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self.last_sign = 0.0
-        self.negative_evidence = False
-        self.reasons: list[Reason] = []
-
-    def add(self, weight: float, kind: str, text: str) -> None:
-        self.total += weight
-        if weight:
-            self.last_sign = 1.0 if weight > 0 else -1.0
-        self.negative_evidence = self.negative_evidence or weight < 0
-        self.reasons.append(Reason(kind, text))
-
-    def stance(self) -> Stance:
-        if self.total < 0 or (self.total == 0 and self.last_sign < 0):
-            return Stance.NEGATIVE
-        if self.total > 0 or (self.total == 0 and self.last_sign > 0):
-            return Stance.POSITIVE
-        return Stance.NEGATIVE if self.negative_evidence else Stance.NEUTRAL
-
-
-def _active(hits: list[Hit], langs: tuple[str, ...]) -> list[Hit]:
-    """Hits of the post's languages, the post's own language first where two share a span."""
+def active(hits: list[Hit], langs: tuple[str, ...]) -> list[Hit]:
+    """Hits of the post's languages, the post's own language first where two share a start."""
     primary = langs[0]
     kept = [h for h in hits if h[2].lang in langs]
     if len(kept) > 1 and primary != BASE_LANGUAGE:
@@ -202,148 +58,199 @@ def _active(hits: list[Hit], langs: tuple[str, ...]) -> list[Hit]:
     return kept
 
 
-def analyse(
-    masked: str,
-    segs: list[Segment],
-    entities: list[Entity],
-    cues: CueSet,
-    extra_generic: re.Pattern[str] | None,
-) -> Analysis:
+def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | None) -> Analysis:
     """Stance toward the target entity, with claims, alternative and reasons.
 
-    `segs` come from `segments` with hits from `find_cues` (every language);
-    only the hits of `cues.langs` count.
+    `reading.hits` holds every language's cues; only the hits of `cues.langs` count.
+    Every weight is non-zero (cue weights times a scope of 1 or -0.5), so when the
+    sum is zero, the last weight's sign decides.
     """
-    tally = _Tally()
+    weights: list[float] = []
+    reasons: list[Reason] = []
     claims: list[ClaimHit] = []
-    generic: list[str] = []
+    generic = False
     recommended: list[str] = []
-    mentioned_comp: list[str] = []
-    langs = cues.langs
+    competitor: str | None = None  # the first competitor named in a segment that counts
+    masked = reading.masked
+    tokens = reading.tokens
+    hits = active(reading.hits, cues.langs) if reading.hits else []
     # Post-level gates: most posts hold no amount, no brand-specific generic phrase and
-    # no template's first word, so those per-segment scans are skipped outright.
-    money = cues.amount_re is not None and CURRENCY_RE.search(masked) is not None
+    # few template words, so those per-segment scans are skipped outright.
+    money = reading.money and cues.amount_re is not None
     extra = extra_generic if extra_generic is not None and extra_generic.search(masked) else None
-    firsts = cues.template_firsts.intersection([t for seg in segs for t in seg.tokens])
-    slot_first = bool(cues.slot_first)
-    for seg in segs:
-        scope = _scope_weight(seg)
+    spots = template_spots(cues, tokens, reading.entity_spots)
+    h = k = 0
+    for seg in reading.segments:
+        hi = seg.hi
+        own: list[Hit] = []
+        if h < len(hits) and hits[h][0] < hi:
+            j = bisect_left(hits, (hi,), h)  # (hi,) sorts before every hit starting at hi
+            own, h = hits[h:j], j
+        here: list[int] = []
+        if k < len(spots) and spots[k] < hi:
+            j = bisect_left(spots, hi, k)
+            here, k = spots[k:j], j
+        scope = seg.scope
         if scope is None:
             continue
-        if seg.entities:
-            mentioned_comp.extend(e.name for e in seg.entities if e.kind == COMPETITOR)
-        hits = seg.hits = _active(seg.all_hits, langs) if seg.all_hits else []
-        if hits:
-            _stance_cues(cues, seg, scope, tally)
-        if not seg.question and (firsts or (slot_first and ENTITY_OPEN in seg.text)):
-            _templates(cues, seg, entities, tally, recommended)
-        if scope > 0 and (hits or money or extra is not None):
-            for claim, phrase in _claim_hits(cues, seg, money):
+        if competitor is None:
+            competitor = seg.competitor
+        stance: list[Hit] = []
+        claimed: list[Hit] = []
+        suggested: str | None = None  # the segment's first generic phrase
+        for hit in own:
+            kind = hit[2].kind
+            if kind in WEIGHTS:
+                stance.append(hit)
+            elif kind in _CLAIMS:
+                claimed.append(hit)
+            elif kind == "generic" and suggested is None:
+                suggested = " ".join(tokens[hit[0] : hit[1]])
+        if stance:
+            _stance_cues(cues, tokens, seg, stance, scope, weights, reasons)
+        if here and not seg.question:
+            _templates(cues, tokens, seg, here, reading, weights, reasons, recommended)
+        if scope < 0:
+            continue
+        if claimed or money:
+            for claim, phrase in _claim_hits(cues, tokens, seg, claimed, money):
                 if not seg.question:
-                    tally.add(CLAIM_WEIGHT, "claim", f'{claim.value} claim: "{phrase}"')
+                    weights.append(CLAIM_WEIGHT)
+                    reasons.append(Reason("claim", f'{claim.value} claim: "{phrase}"'))
                 if all(c.claim is not claim for c in claims):
                     claims.append(ClaimHit(claim, phrase))
-            for phrase in _generic_hits(cues, seg, extra)[:1]:
-                generic.append(phrase)
-                tally.add(
-                    GENERIC_WEIGHT, "alternative", f'suggests a generic alternative: "{phrase}"'
-                )
-    topic = _TOPIC_RE.search(masked)
-    if topic is not None and not all(seg.question for seg in segs if _scope_weight(seg) == 1.0):
-        tally.add(TOPIC_WEIGHT, "stance", f'negative lean: "{topic.group(0)}" post')
-    if not tally.reasons:
+        if suggested is None and extra is not None:
+            found = extra.search(seg.text)
+            suggested = found.group(0) if found is not None else None
+        if suggested is not None:
+            generic = True
+            weights.append(GENERIC_WEIGHT)
+            reasons.append(Reason("alternative", f'suggests a generic alternative: "{suggested}"'))
+    topic = _TOPIC_RE.search(masked) if "#d" in masked else None
+    if topic is not None and not all(seg.question for seg in reading.segments if seg.scope == 1.0):
+        weights.append(TOPIC_WEIGHT)
+        reasons.append(Reason("stance", f'negative lean: "{topic.group(0)}" post'))
+    if not reasons:
         return Analysis(Stance.NEUTRAL)
-    stance = tally.stance()
-    if stance is not Stance.NEGATIVE:
-        kept = [r for r in tally.reasons if r.kind in {"stance", "sarcasm"}]
-        return Analysis(stance, reasons=kept, total=tally.total)
-    named = recommended or mentioned_comp
-    alternative: str | None = named[0] if named else None
-    if alternative is None and generic:
-        alternative = GENERIC_ALTERNATIVE
-    return Analysis(stance, claims, alternative, tally.reasons, tally.total)
+    total = 0.0
+    for weight in weights:  # in order, one by one: the same float sum as ever
+        total += weight
+    if total < 0 or (total == 0 and weights[-1] < 0):
+        alternative = recommended[0] if recommended else competitor
+        if alternative is None and generic:
+            alternative = GENERIC_ALTERNATIVE
+        return Analysis(Stance.NEGATIVE, claims, alternative, reasons, total)
+    kept = [r for r in reasons if r.kind in _KEPT_WHEN_NOT_NEGATIVE]
+    return Analysis(Stance.POSITIVE, reasons=kept, total=total)
 
 
-def _stance_cues(cues: CueSet, seg: Segment, scope: float, tally: _Tally) -> None:
-    tokens = seg.tokens
-    hits = [h for h in seg.hits if h[2].kind in _STANCE]
-    if not hits:
-        return
-    if len(hits) > 1:
+def _stance_cues(
+    cues: CueSet,
+    tokens: list[str],
+    seg: Segment,
+    hits: list[Hit],
+    scope: float,
+    weights: list[float],
+    reasons: list[Reason],
+) -> None:
+    """Stance reasons of one segment; `hits` are its stance hits in text order."""
+    if len(hits) > 1 and _overlap(hits):
         hits = longest_first(hits)
-    sarcastic = any(p.kind == "sarcasm" for _, _, p in hits)
-    hedged = any(p.kind == "hedge" for _, _, p in hits)
+    sarcastic = hedged = False
+    for hit in hits:
+        kind = hit[2].kind
+        sarcastic = sarcastic or kind == "sarcasm"
+        hedged = hedged or kind == "hedge"
+    negators = cues.negators
+    question = seg.question
+    lo = seg.lo
+    prefix = "" if scope > 0 else "about a competitor, "
     for start, end, phrase in hits:
         kind = phrase.kind
-        if seg.question and kind != "strong_positive":
+        if question and kind != "strong_positive":
             continue
-        text = " ".join(tokens[start:end])
-        weight, label = WEIGHTS[kind], kind.replace("strong_", "")
-        self_negated = phrase.tokens[0] in cues.negators
+        text = tokens[start] if end == start + 1 else " ".join(tokens[start:end])
+        weight, label = WEIGHTS[kind], _LABELS[kind]
         if kind == "positive" and (
-            sarcastic or (not self_negated and negated(tokens, start, 3, cues.negators))
+            sarcastic
+            or (phrase.tokens[0] not in negators and negated(tokens, start, 3, negators, lo))
         ):
             weight, label = -1.0, "negative"
             text = text if sarcastic else "not " + text
-        elif kind == "negative" and not hedged and negated(tokens, start, 2, cues.negators):
+        elif kind == "negative" and not hedged and negated(tokens, start, 2, negators, lo):
             continue  # "zero regrets", "no complaints": a denied complaint is no complaint
-        prefix = "" if scope > 0 else "about a competitor, "
-        tally.add(
-            weight * scope,
-            "sarcasm" if kind == "sarcasm" else "stance",
-            f'{prefix}{label}: "{text}" ({phrase.lang})',
+        weights.append(weight * scope)
+        reasons.append(
+            Reason(
+                "sarcasm" if kind == "sarcasm" else "stance",
+                f'{prefix}{label}: "{text}" ({phrase.lang})',
+            )
         )
 
 
-def _claim_hits(cues: CueSet, seg: Segment, money: bool = True) -> list[tuple[Claim, str]]:
-    """Claims in the segment; `money` False when the post holds no amount at all."""
-    tokens = seg.tokens
-    found: list[tuple[int, Claim, str]] = []
-    for start, end, phrase in seg.hits:
-        if phrase.kind in _CLAIMS and not negated(tokens, start, 2, cues.negators):
-            found.append((start, Claim(phrase.kind), " ".join(tokens[start:end]).lstrip("#")))
-    if money and cues.amount_re is not None and _MONEY_HINT_RE.search(seg.text) is not None:
-        for m in CURRENCY_RE.finditer(seg.text):
-            follow = cues.amount_re.match(seg.text, m.end())
-            if follow is not None:
-                found.append(
-                    (-1, Claim.PRICE, " ".join(seg.text[m.start() : follow.end()].split()))
-                )
-    if len(found) < 2:
-        return [(claim, text) for _, claim, text in found]
-    seen: set[Claim] = set()
-    result = []
-    for _, claim, text in sorted(found, key=lambda f: f[0]):
-        if claim not in seen:
-            seen.add(claim)
-            result.append((claim, text))
-    return result
-
-
-def _generic_hits(cues: CueSet, seg: Segment, extra: re.Pattern[str] | None) -> list[str]:
-    hits = [" ".join(seg.tokens[s:e]) for s, e, p in seg.hits if p.kind in _GENERIC]
-    if extra is not None:
-        hits.extend(m.group(0) for m in extra.finditer(seg.text))
-    return hits
+def _overlap(hits: list[Hit]) -> bool:
+    """Whether hits sorted by start overlap (else `longest_first` would keep them all)."""
+    end = hits[0][1]
+    for start, stop, _ in hits[1:]:
+        if start < end:
+            return True
+        end = stop
+    return False
 
 
 def _templates(
-    cues: CueSet, seg: Segment, entities: list[Entity], tally: _Tally, recommended: list[str]
+    cues: CueSet,
+    tokens: list[str],
+    seg: Segment,
+    spots: list[int],
+    reading: Reading,
+    weights: list[float],
+    reasons: list[Reason],
+    recommended: list[str],
 ) -> None:
-    for kind, entity, text in template_hits(cues, seg.tokens, entities):
+    for kind, entity, text in template_hits(cues, tokens, spots, seg.lo, seg.hi, reading.entities):
         if entity is not None and entity.kind == TARGET:
-            sign = -1.0 if kind == "target_negative" else 1.0
-            tally.add(
-                sign * TEMPLATE_WEIGHT,
-                "stance",
-                f'{"negative" if sign < 0 else "recommended"}: "{text}"',
-            )
+            negative = kind == "target_negative"
+            weights.append(-TEMPLATE_WEIGHT if negative else TEMPLATE_WEIGHT)
+            label = "negative" if negative else "recommended"
+            reasons.append(Reason("stance", f'{label}: "{text}"'))
         elif kind == "recommend":
             name = entity.name if entity is not None else None
-            tally.add(
-                -TEMPLATE_WEIGHT,
-                "alternative",
-                f"recommends {name} instead" if name else f'recommends something else: "{text}"',
+            weights.append(-TEMPLATE_WEIGHT)
+            reasons.append(
+                Reason(
+                    "alternative",
+                    f"recommends {name} instead"
+                    if name
+                    else f'recommends something else: "{text}"',
+                )
             )
             if name:
                 recommended.append(name)
+
+
+def _claim_hits(
+    cues: CueSet, tokens: list[str], seg: Segment, claimed: list[Hit], money: bool
+) -> list[tuple[Claim, str]]:
+    """Claims in the segment (`claimed`: its claim hits); `money`: the post holds an amount."""
+    found: list[tuple[int, Claim, str]] = []
+    for start, end, phrase in claimed:
+        if not negated(tokens, start, 2, cues.negators, seg.lo):
+            said = tokens[start] if end == start + 1 else " ".join(tokens[start:end])
+            found.append((start, _CLAIMS[phrase.kind], said.lstrip("#")))
+    text = seg.text
+    amount_re = cues.amount_re
+    if money and amount_re is not None and _MONEY_HINT_RE.search(text) is not None:
+        for m in CURRENCY_RE.finditer(text):
+            follow = amount_re.match(text, m.end())
+            if follow is not None:
+                found.append((-1, Claim.PRICE, " ".join(text[m.start() : follow.end()].split())))
+    if len(found) < 2:
+        return [(claim, said) for _, claim, said in found]
+    seen: set[Claim] = set()
+    result = []
+    for _, claim, said in sorted(found, key=lambda f: f[0]):
+        if claim not in seen:
+            seen.add(claim)
+            result.append((claim, said))
+    return result

@@ -10,8 +10,10 @@ A post's own `lang` always wins (the scorer checks it before calling this).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -53,7 +55,11 @@ _LETTERS: dict[str, tuple[str, ...]] = {
     "ë": ("nl", "fr"),
     "ï": ("nl", "fr"),
 }
-_LETTER_KEYS = frozenset(_LETTERS) | frozenset(c.upper() for c in _LETTERS)
+_LETTER_RE = re.compile(
+    "["
+    + "".join(sorted({c for letter in _LETTERS for c in (letter, letter.upper()) if len(c) == 1}))
+    + "]"
+)
 
 
 @lru_cache(maxsize=1)
@@ -68,42 +74,65 @@ def _stopwords() -> dict[str, tuple[str, ...]]:
     return {word: tuple(langs) for word, langs in owner.items()}
 
 
-def votes(
-    text: str, token_lists: Iterable[list[str]], cue_langs: Iterable[str] = ()
-) -> dict[str, int]:
-    """Votes per language: function words, telling letters, and cue phrases found."""
-    get = _stopwords().get
-    tally: dict[str, int] = {}
-    for tokens in token_lists:
-        for token in tokens:
-            codes = get(token)
-            if codes:
-                for code in codes:
-                    tally[code] = tally.get(code, 0) + 1
+@dataclass(frozen=True)
+class _Ballot:
+    """Votes as packed ints: 32 bits per language, so a post's tally is one `sum` in C."""
+
+    codes: tuple[str, ...]  # SUPPORTED first (their order breaks ties), then any other
+    bits: dict[str, int]  # language -> its unit vote
+    words: dict[str, int]  # function word -> its votes
+    letters: dict[str, int]  # telling letter -> its votes
+    shifts: tuple[int, ...]
+
+
+_WIDTH = 32  # bits per language: a post never holds 2**32 votes
+_MASK = (1 << _WIDTH) - 1
+
+
+@lru_cache(maxsize=1)
+def _ballot() -> _Ballot:
+    codes = tuple(dict.fromkeys([*SUPPORTED, *all_languages()]))
+    bits = {code: 1 << (_WIDTH * i) for i, code in enumerate(codes)}
+    return _Ballot(
+        codes,
+        bits,
+        {word: sum(bits[c] for c in langs) for word, langs in _stopwords().items()},
+        {letter: sum(bits[c] for c in langs) for letter, langs in _LETTERS.items()},
+        tuple(_WIDTH * i for i in range(len(codes))),
+    )
+
+
+def votes(text: str, tokens: Iterable[str], cue_langs: Iterable[str] = ()) -> list[int]:
+    """Votes per language, in `_ballot().codes` order: function words, letters, cues.
+
+    Python never loops over the tokens: map, filter and sum run in C.
+    """
+    ballot = _ballot()
+    packed = sum(filter(None, map(ballot.words.get, tokens)))
     if not text.isascii():  # every telling letter is non-ASCII
-        for letter in {c.lower() for c in _LETTER_KEYS.intersection(text)}:
-            for code in _LETTERS[letter]:
-                tally[code] = tally.get(code, 0) + 1
-    for code in cue_langs:
-        tally[code] = tally.get(code, 0) + 1
-    return tally
+        letters = _LETTER_RE.findall(text)
+        if letters:
+            packed += sum(ballot.letters[c] for c in {c.lower() for c in letters})
+    packed += sum(map(ballot.bits.__getitem__, cue_langs))
+    return [(packed >> shift) & _MASK for shift in ballot.shifts]
 
 
-def leader(tally: dict[str, int]) -> tuple[str | None, bool]:
-    """(leading language or None, whether its lead is clear enough to skip lingua)."""
-    if not tally:
+def leader(counts: list[int]) -> tuple[str | None, bool]:
+    """(leading language or None, whether its lead is clear enough to skip lingua).
+
+    A tie for the lead goes to the language listed first in SUPPORTED.
+    """
+    top = max(counts)
+    if not top:
         return None, False
-    top = max(tally.values())
-    best = next(code for code in SUPPORTED if tally.get(code) == top)
-    if len(tally) == 1:
-        return best, top >= MIN_VOTES
-    runner_up = max(v for code, v in tally.items() if code != best)
+    best = _ballot().codes[counts.index(top)]
+    runner_up = sorted(counts)[-2] if len(counts) > 1 else 0
     return best, top >= MIN_VOTES and top - runner_up >= MIN_VOTES
 
 
 def quick_language(text: str) -> str | None:
     """The language whose own words and letters clearly dominate, else None."""
-    best, sure = leader(votes(text, [tokenize(fold(text))]))
+    best, sure = leader(votes(text, tokenize(fold(text))))
     return best if sure else None
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress, count
 
 from bot.scoring.text import fold_phrase
 
 ENTITY_OPEN, ENTITY_CLOSE = "\ue000", "\ue001"
-TOKEN_RE = re.compile(r"\ue000\d+\ue001|[#@][\w.]+|[\w'’]+|\S")
+# Word tokens are tried first (most tokens are words); no word character starts the
+# other alternatives, so the tokens are the same in any order.
+TOKEN_RE = re.compile(r"[\w'’]+|[#@][\w.]+|\ue000\d+\ue001|\S")
 MAX_ENTITIES = 512  # mask() keeps at most this many entities per post
 ENTITY_IDS = {f"{ENTITY_OPEN}{i}{ENTITY_CLOSE}": i for i in range(MAX_ENTITIES)}
 ENTITY_TOKENS = frozenset(ENTITY_IDS)
@@ -107,44 +110,61 @@ class PhraseIndex:
                 self._relevant.add(word)
             self._seen.add(word)
 
-    def find(
-        self, tokens: list[str], kinds: frozenset[str] | None = None
-    ) -> list[tuple[int, int, Phrase]]:
-        """Every (start, end, phrase) occurrence; hashtag tokens only match one-word claims."""
+    def find(self, tokens: list[str]) -> list[tuple[int, int, Phrase]]:
+        """Every (start, end, phrase) occurrence; hashtag tokens only match one-word claims.
+
+        Python only visits the tokens that start a phrase (`compress` picks them
+        in C); most of those are function words that only start two-word phrases,
+        which cost one dict lookup of the next token.
+        """
         if not self._seen.issuperset(tokens):
             self._learn(set(tokens).difference(self._seen))
-        relevant = self._relevant.intersection(tokens)
-        if not relevant:
-            return []
         hits: list[tuple[int, int, Phrase]] = []
         memo = self._memo
         last = len(tokens) - 1
-        for i, tok in enumerate(tokens):
-            if tok not in relevant:
-                continue
-            starts = memo[tok]
+        for i in compress(count(), map(self._relevant.__contains__, tokens)):
+            starts = memo[tokens[i]]
             if starts.simple:  # one-word phrases only, already in candidate order
-                if kinds is None:
-                    hits.extend([(i, i + 1, p) for p in starts.single])
+                if len(starts.single) == 1:
+                    hits.append((i, i + 1, starts.single[0]))
                 else:
-                    hits.extend([(i, i + 1, p) for p in starts.single if p.kind in kinds])
+                    hits.extend([(i, i + 1, p) for p in starts.single])
                 continue
-            found: list[tuple[int, int, Phrase]] = [(i, i + 1, p) for p in starts.single]
-            if starts.by_next and i < last:
-                for phrase in starts.by_next.get(tokens[i + 1], ()):
-                    end = i + 2 if len(phrase.tokens) == 2 else _match_rest(tokens, i, phrase)
+            following = starts.by_next.get(tokens[i + 1]) if i < last else None
+            if starts.pairs_only:
+                if following is None:
+                    continue
+                if len(following) == 1:  # one phrase: no candidate order to sort
+                    phrase = following[0]
+                    end = i + 2 if len(phrase.tokens) == 2 else _match_rest(tokens, i, phrase, 2)
+                    if end is not None:
+                        hits.append((i, end, phrase))
+                    continue
+                found = _followers(tokens, i, following)
+            else:
+                found = [(i, i + 1, p) for p in starts.single]
+                if following is not None:
+                    found += _followers(tokens, i, following)
+                for phrase in starts.loose:
+                    end = _match_rest(tokens, i, phrase)
                     if end is not None:
                         found.append((i, end, phrase))
-            for phrase in starts.loose:
-                end = _match_rest(tokens, i, phrase)
-                if end is not None:
-                    found.append((i, end, phrase))
-            if kinds is not None:
-                found = [h for h in found if h[2].kind in kinds]
             if len(found) > 1:
                 found.sort(key=_candidate_order)
-            hits.extend(found)
+            hits += found
         return hits
+
+
+def _followers(
+    tokens: list[str], i: int, phrases: tuple[Phrase, ...]
+) -> list[tuple[int, int, Phrase]]:
+    """Hits of the phrases whose second word is token i + 1 (already checked)."""
+    found = []
+    for phrase in phrases:
+        end = i + 2 if len(phrase.tokens) == 2 else _match_rest(tokens, i, phrase, 2)
+        if end is not None:
+            found.append((i, end, phrase))
+    return found
 
 
 def _candidate_order(hit: tuple[int, int, Phrase]) -> tuple[bool, int]:
@@ -161,6 +181,7 @@ class _Starts:
     by_next: dict[str, tuple[Phrase, ...]]
     loose: tuple[Phrase, ...]
     simple: bool  # only one-word phrases start here
+    pairs_only: bool  # only phrases keyed by their second word start here
 
     @classmethod
     def of(cls, phrases: tuple[Phrase, ...]) -> _Starts:
@@ -181,6 +202,7 @@ class _Starts:
             {k: tuple(v) for k, v in by_next.items()},
             tuple(loose),
             not by_next and not loose,
+            bool(by_next) and not single and not loose,
         )
 
 
@@ -189,11 +211,12 @@ _NOT_IN_HASHTAGS = frozenset(
 )
 
 
-def _match_rest(tokens: list[str], start: int, phrase: Phrase) -> int | None:
+def _match_rest(tokens: list[str], start: int, phrase: Phrase, first: int = 1) -> int | None:
+    """End of `phrase` matched at `start` (its words before `first` already match), or None."""
     n = len(phrase.tokens)
     if start + n > len(tokens):
         return None
-    for offset in range(1, n):
+    for offset in range(first, n):
         want, got = phrase.tokens[offset], tokens[start + offset]
         if want == "*":
             if got == SEPARATOR:
@@ -216,11 +239,16 @@ def longest_first(hits: list[tuple[int, int, Phrase]]) -> list[tuple[int, int, P
     return sorted(taken, key=lambda h: h[0])
 
 
-def negated(tokens: list[str], start: int, span: int, negators: frozenset[str]) -> bool:
-    """A negator among the `span` words before `start`, within the same clause."""
+def negated(
+    tokens: list[str], start: int, span: int, negators: frozenset[str], lo: int = 0
+) -> bool:
+    """A negator among the `span` words before `start`, within the same clause.
+
+    `lo` is where the segment starts in `tokens` (a negator never reaches across).
+    """
     seen = 0
     i = start - 1
-    while i >= 0 and seen < span:
+    while i >= lo and seen < span:
         tok = tokens[i]
         if tok in CLAUSE_END:
             return False

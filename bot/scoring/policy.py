@@ -6,6 +6,8 @@ the only place that turns them into a risk, a 0-100 score and a severity.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.models import Claim, ReachTier, Severity, Stance
@@ -56,6 +58,7 @@ _DEFAULT_TABLE = {
 
 MAX_RISK = 3
 _TIER_COLUMN = {ReachTier.SMALL: 0, ReachTier.MID: 1, ReachTier.LARGE: 2}
+_RISK_KEYS = tuple(str(risk) for risk in range(MAX_RISK + 1))  # severity_table's keys
 
 
 class ScoringPolicy(BaseModel):
@@ -105,12 +108,16 @@ class ScoringPolicy(BaseModel):
             raise ValueError(f"severity_table is missing rows for risk {', '.join(missing)}")
         return self
 
-    def risk(self, stance: Stance, claims: set[Claim], has_alternative: bool) -> int:
+    def risk(self, stance: Stance, claims: Iterable[Claim], has_alternative: bool) -> int:
         if stance is Stance.POSITIVE:
             return 0
         if stance is Stance.NEUTRAL:
             return self.neutral_risk
-        risk = max([self.negative_base_risk, *(self.claim_risk[c] for c in claims)])
+        risk = self.negative_base_risk
+        claim_risk = self.claim_risk
+        for claim in claims:
+            if claim_risk[claim] > risk:
+                risk = claim_risk[claim]
         if has_alternative:
             risk += self.alternative_bonus
         return min(MAX_RISK, risk)
@@ -120,7 +127,8 @@ class ScoringPolicy(BaseModel):
     ) -> Severity:
         if not mentions_brand or stance is Stance.POSITIVE:
             return Severity.NONE
-        return self.severity_table[str(risk)][_TIER_COLUMN[reach]]
+        key = _RISK_KEYS[risk] if 0 <= risk <= MAX_RISK else str(risk)
+        return self.severity_table[key][_TIER_COLUMN[reach]]
 
     def score(self, severity: Severity, risk: int, reach: ReachTier, reach_fraction: float) -> int:
         """0-100: the severity band, refined by risk and by where reach sits in its tier.

@@ -13,37 +13,34 @@ from collections.abc import Sequence
 
 from bot.config import BrandConfig
 from bot.matching import BrandMatcher
-from bot.models import Claim, Post, ReachTier, Reason, Score, Stance
-from bot.scoring.analysis import (
-    BASE_LANGUAGE,
-    Analysis,
-    Segment,
-    analyse,
-    find_cues,
-    mask,
-    segments,
-)
-from bot.scoring.cues import cue_set, negator_languages
+from bot.models import Claim, Post, ReachTier, Reason, Score, Severity, Stance
+from bot.scoring.analysis import Analysis, analyse
+from bot.scoring.cues import CueSet, cue_set, negator_languages, union_index
 from bot.scoring.entities import COMPETITOR, OTHER, TARGET, Entity
 from bot.scoring.language import detector, leader, lingua_language, votes
-from bot.scoring.policy import ScoringPolicy
+from bot.scoring.policy import ReachThresholds, ScoringPolicy
+from bot.scoring.reading import BASE_LANGUAGE, Reading, cue_languages, read
 from bot.scoring.text import fold_cached, fold_phrase, phrase_pattern
 
 
-def _names_re(names: dict[str, str]) -> re.Pattern[str] | None:
-    """One regex over folded names; the group name indexes `names` order.
+def _names_re(names: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex over folded names, longest first; the match text tells which name.
 
-    No look-behind (it slows the scan down ~10x): `_competitor_hits` checks the
-    left word boundary of the few matches instead.
+    No look-behind and no groups: every branch starts with a literal, so the engine
+    jumps to candidate characters in C (named groups made it try every position);
+    `_entities` checks the left word boundary of the few matches instead.
     """
     if not names:
         return None
     parts = []
-    for i, name in enumerate(names):
+    for name in names:
         body = r"\s+".join(re.escape(part) for part in name.split(" "))
         right = r"(?!\w)" if name[-1:].isalnum() else ""
-        parts.append(f"(?P<n{i}>{body}{right})")
+        parts.append(f"{body}{right}")
     return re.compile("|".join(parts))
+
+
+_NO_COMPETITORS: tuple[dict[str, str], None] = ({}, None)
 
 
 def _outcome(result: Analysis) -> tuple[object, ...]:
@@ -54,10 +51,32 @@ def _outcome(result: Analysis) -> tuple[object, ...]:
 def humanize(count: int) -> str:
     """420000 -> '420k', 1200000 -> '1.2M'."""
     if count >= 1_000_000:
-        return f"{count / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+        return _one_decimal(count, 1_000_000) + "M"
     if count >= 1_000:
-        return f"{count / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+        return _one_decimal(count, 1_000) + "k"
     return str(count)
+
+
+def _one_decimal(count: int, unit: int) -> str:
+    """`f"{count / unit:.1f}"` without its trailing ".0", in integer arithmetic.
+
+    Float formatting is a large slice of C code to run once per post; this rounds
+    the same way: to the nearest tenth, and a decimal tie the way the float
+    `count / unit` lies (exactly on it: to even). Past 2**53 floats lose units.
+    """
+    if count >= 1 << 53:
+        return f"{count / unit:.1f}".rstrip("0").rstrip(".")
+    step = unit // 10
+    tenths, rest = divmod(count, step)
+    if rest * 2 > step:
+        tenths += 1
+    elif rest * 2 == step:
+        num, den = (count / unit).as_integer_ratio()
+        side = num * 20 - (2 * tenths + 1) * den  # the float minus the tie, times 20 * den
+        if side > 0 or (side == 0 and tenths % 2):
+            tenths += 1
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}.{tenth}" if tenth else str(whole)
 
 
 class Scorer:
@@ -75,8 +94,11 @@ class Scorer:
             detector()  # lingua is a rare fallback now; build it up front only if asked
         self._brands = {b.name: b for b in brands}
         self._policy = policy
+        self._index = union_index()
+        self._pairs: dict[str, CueSet] = {}  # language -> its cues with English (see _cues)
         self._matcher = matcher or BrandMatcher(brands)
-        self._competitors: dict[str, tuple[list[str], re.Pattern[str] | None]] = {}
+        # brand -> (folded competitor name -> competitor, one regex over those names)
+        self._competitors: dict[str, tuple[dict[str, str], re.Pattern[str] | None]] = {}
         self._competitor_anchors: dict[str, tuple[str, ...]] = {}
         self._generic: dict[str, re.Pattern[str] | None] = {}
         for brand in brands:
@@ -85,11 +107,12 @@ class Scorer:
                 for alias in sorted(comp.all_names, key=len, reverse=True):
                     names.setdefault(fold_phrase(alias), comp.name)
             ordered = sorted(names, key=len, reverse=True)
-            self._competitors[brand.name] = (
-                [names[n] for n in ordered],
-                _names_re(dict.fromkeys(ordered, "")),
+            self._competitors[brand.name] = (names, _names_re(ordered))
+            # a name's longest word appears verbatim in any match (only the spaces
+            # between words may vary), so the regex runs only on posts holding one
+            self._competitor_anchors[brand.name] = tuple(
+                {max(n.split(" "), key=len) for n in ordered}
             )
-            self._competitor_anchors[brand.name] = tuple({n[:3] for n in ordered})
             extra = [phrase_pattern(p) for p in brand.generic_alternatives]
             # the look-ahead lets the scan skip characters no phrase starts with
             starts = "".join(
@@ -101,46 +124,58 @@ class Scorer:
 
     def score(self, post: Post, brand: str) -> Score:
         folded = fold_cached(post.text)
-        entities = self._entities(folded, brand)
-        masked, kept = mask(folded, entities)
-        segs = segments(masked, kept)
-        cue_langs = find_cues(segs)
+        reading = read(folded, self._entities(folded, brand), self._index)
         generic = self._generic.get(brand)
         if post.lang:
             lang: str | None = post.lang
-            result = analyse(masked, segs, kept, cue_set((lang, BASE_LANGUAGE)), generic)
+            result = analyse(reading, cue_set((lang, BASE_LANGUAGE)), generic)
         else:
-            lang, result = self._decide(post.text, masked, segs, kept, cue_langs, generic)
+            lang, result = self._decide(post.text, reading, generic)
+        return self._scored(post, result, lang)
+
+    def _scored(self, post: Post, result: Analysis, lang: str | None) -> Score:
+        """The policy's risk, severity and score for an analysis, with the reach reason."""
         policy = self._policy
-        reach = policy.reach.tier(post.author.followers, post.metrics.views)
-        claims = {hit.claim for hit in result.claims}
-        risk = policy.risk(result.stance, claims, result.alternative is not None)
-        severity = policy.severity(True, result.stance, risk, reach)
-        reasons = list(result.reasons)
-        if result.stance is Stance.NEGATIVE and not claims:
+        thresholds = policy.reach
+        followers = post.author.followers
+        views = post.metrics.views
+        reach = thresholds.tier(followers, views)
+        stance = result.stance
+        claims = result.claims  # one hit per claim
+        risk = policy.risk(stance, [hit.claim for hit in claims], result.alternative is not None)
+        severity = policy.severity(True, stance, risk, reach)
+        reasons = result.reasons  # a fresh list of this call's analysis
+        if stance is Stance.NEGATIVE and not claims:
             reasons.append(Reason("claim", "no specific claim"))
-        reasons.append(Reason("reach", self._reach_text(post, reach)))
-        score = policy.score(severity, risk, reach, self._reach_fraction(post, reach))
+        reasons.append(Reason("reach", _reach_text(thresholds, followers, views, reach)))
+        # the score of severity NONE is 0 whatever the reach: skip the logs
+        fraction = (
+            0.0
+            if severity is Severity.NONE
+            else _reach_fraction(thresholds, followers, views, reach)
+        )
         return Score(
-            stance=result.stance,
-            claims=tuple(result.claims),
+            stance=stance,
+            claims=tuple(claims),
             alternative=result.alternative,
             reach=reach,
             risk=risk,
-            score=score,
+            score=policy.score(severity, risk, reach, fraction),
             severity=severity,
             reasons=tuple(reasons),
             lang=lang,
         )
 
-    @staticmethod
+    def _cues(self, lang: str | None) -> CueSet:
+        """`lang`'s cues with English; `lang` comes from the vote (a known language)."""
+        code = lang or BASE_LANGUAGE
+        cues = self._pairs.get(code)
+        if cues is None:
+            cues = self._pairs[code] = cue_set((code, BASE_LANGUAGE))
+        return cues
+
     def _decide(
-        text: str,
-        masked: str,
-        segs: list[Segment],
-        kept: list[Entity],
-        cue_langs: list[str],
-        generic: re.Pattern[str] | None,
+        self, text: str, reading: Reading, generic: re.Pattern[str] | None
     ) -> tuple[str | None, Analysis]:
         """The post's language and analysis when the post does not say its language.
 
@@ -149,93 +184,89 @@ class Scorer:
         negator words of more than one candidate language AND the analysis differs
         between them; only then does lingua (~0.5 ms) decide.
         """
-        best, sure = leader(votes(text, [seg.tokens for seg in segs], cue_langs))
-        first = analyse(
-            masked, segs, kept, cue_set((best or BASE_LANGUAGE, BASE_LANGUAGE)), generic
-        )
+        cue_langs = cue_languages(reading.hits)
+        best, sure = leader(votes(text, reading.tokens, cue_langs))
+        first = analyse(reading, self._cues(best), generic)
         if sure:
             return best, first
         negators = negator_languages()
         material = set(cue_langs)
-        for seg in segs:
-            for word in negators.keys() & set(seg.tokens):
-                material.update(negators[word])
+        for word in negators.keys() & set(reading.tokens):
+            material.update(negators[word])
         material.discard(BASE_LANGUAGE)
         material.discard(best or BASE_LANGUAGE)
         outcome = _outcome(first)
         if all(
-            _outcome(analyse(masked, segs, kept, cue_set((code, BASE_LANGUAGE)), generic))
-            == outcome
+            _outcome(analyse(reading, self._cues(code), generic)) == outcome
             for code in sorted(material)
         ):
             return best, first
         lang = lingua_language(text) or best
         if lang == best:
             return best, first
-        return lang, analyse(
-            masked, segs, kept, cue_set((lang or BASE_LANGUAGE, BASE_LANGUAGE)), generic
-        )
+        return lang, analyse(reading, self._cues(lang), generic)
 
     def _entities(self, folded: str, brand: str) -> list[Entity]:
         found = self._matcher.all_occurrences(folded)
         entities = [Entity(TARGET, brand, o.start, o.end) for o in found.get(brand, ())]
-        comp_names, comp_re = self._competitors.get(brand, ([], None))
-        if comp_re is not None and any(a in folded for a in self._competitor_anchors[brand]):
+        names, comp_re = self._competitors.get(brand, _NO_COMPETITORS)
+        if comp_re is not None and any(map(folded.__contains__, self._competitor_anchors[brand])):
             for m in comp_re.finditer(folded):
                 start = m.start()
                 if start and (folded[start - 1].isalnum() or folded[start - 1] == "_"):
                     continue
-                index = int((m.lastgroup or "n0")[1:])
-                entities.append(Entity(COMPETITOR, comp_names[index], start, m.end()))
-        competitor_set = set(comp_names)
-        for other, occurrences in found.items():
-            if other == brand:
-                continue
-            kind = COMPETITOR if other in competitor_set else OTHER
-            entities.extend(Entity(kind, other, o.start, o.end) for o in occurrences)
+                matched = m.group()
+                name = names.get(matched) or names[" ".join(matched.split())]
+                entities.append(Entity(COMPETITOR, name, start, m.end()))
+        if len(found) > (brand in found):
+            competitors = set(names.values())
+            for other, occurrences in found.items():
+                if other == brand:
+                    continue
+                kind = COMPETITOR if other in competitors else OTHER
+                entities.extend(Entity(kind, other, o.start, o.end) for o in occurrences)
         return entities
 
-    def _reach_text(self, post: Post, reach: ReachTier) -> str:
-        thresholds = self._policy.reach
-        followers = post.author.followers
-        views = post.metrics.views
-        parts = []
-        if (
-            reach is ReachTier.LARGE
-            and (views or 0) >= thresholds.large_min_views
-            and ((followers or 0) < thresholds.large_min_followers)
-        ) or (reach is ReachTier.MID and (followers or 0) < thresholds.small_max_followers):
-            parts.append(f"{humanize(views or 0)} views")
-        elif followers is not None:
-            parts.append(f"{humanize(followers)} followers")
-        else:
-            parts.append(
-                "followers unknown" + (f", {humanize(views)} views" if views is not None else "")
-            )
-        return f"reach: {reach.value} ({parts[0]})"
 
-    def _reach_fraction(self, post: Post, reach: ReachTier) -> float:
-        """Where the post sits inside its reach tier, 0..1 on a log scale."""
-        t = self._policy.reach
-        followers = max(post.author.followers or 0, 1)
-        views = max(post.metrics.views or 0, 1)
-        if reach is ReachTier.SMALL:
-            lo_f, hi_f, lo_v, hi_v = 1, t.small_max_followers, 1, t.small_max_views
-        elif reach is ReachTier.MID:
-            lo_f, hi_f, lo_v, hi_v = (
-                t.small_max_followers,
-                t.large_min_followers,
-                t.small_max_views,
-                t.large_min_views,
-            )
-        else:
-            lo_f, hi_f, lo_v, hi_v = (
-                t.large_min_followers,
-                t.large_min_followers * 100,
-                t.large_min_views,
-                t.large_min_views * 100,
-            )
-        return max(_frac(followers, lo_f, hi_f), _frac(views, lo_v, hi_v))
+def _reach_text(
+    thresholds: ReachThresholds, followers: int | None, views: int | None, reach: ReachTier
+) -> str:
+    if (
+        reach is ReachTier.LARGE
+        and (views or 0) >= thresholds.large_min_views
+        and ((followers or 0) < thresholds.large_min_followers)
+    ) or (reach is ReachTier.MID and (followers or 0) < thresholds.small_max_followers):
+        shown = f"{humanize(views or 0)} views"
+    elif followers is not None:
+        shown = f"{humanize(followers)} followers"
+    else:
+        shown = "followers unknown" + (f", {humanize(views)} views" if views is not None else "")
+    return f"reach: {reach.value} ({shown})"
+
+
+def _reach_fraction(
+    t: ReachThresholds, followers: int | None, views: int | None, reach: ReachTier
+) -> float:
+    """Where the post sits inside its reach tier, 0..1 on a log scale."""
+    followers = max(followers or 0, 1)
+    views = max(views or 0, 1)
+    if reach is ReachTier.SMALL:
+        lo_f, hi_f, lo_v, hi_v = 1, t.small_max_followers, 1, t.small_max_views
+    elif reach is ReachTier.MID:
+        lo_f, hi_f, lo_v, hi_v = (
+            t.small_max_followers,
+            t.large_min_followers,
+            t.small_max_views,
+            t.large_min_views,
+        )
+    else:
+        lo_f, hi_f, lo_v, hi_v = (
+            t.large_min_followers,
+            t.large_min_followers * 100,
+            t.large_min_views,
+            t.large_min_views * 100,
+        )
+    return max(_frac(followers, lo_f, hi_f), _frac(views, lo_v, hi_v))
 
 
 def _frac(value: int, lo: int, hi: int) -> float:
