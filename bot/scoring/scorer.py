@@ -13,12 +13,14 @@ from collections.abc import Sequence
 
 from bot.config import BrandConfig
 from bot.matching import BrandMatcher
-from bot.models import Claim, Post, ReachTier, Reason, Score, Severity, Stance
+from bot.models import Claim, ClaimHit, Post, ReachTier, Reason, Score, Severity, Stance
 from bot.scoring.analysis import Analysis, analyse
 from bot.scoring.cues import CueSet, cue_set, negator_languages, union_index
 from bot.scoring.entities import COMPETITOR, OTHER, TARGET, Entity
 from bot.scoring.language import detector, leader, lingua_language, votes
 from bot.scoring.policy import ReachThresholds, ScoringPolicy
+from bot.scoring.promotion import NONE as NO_PROMOTION
+from bot.scoring.promotion import flag, marker_finder
 from bot.scoring.reading import BASE_LANGUAGE, Reading, cue_languages, read
 from bot.scoring.text import fold_cached, fold_phrase, phrase_pattern
 
@@ -46,6 +48,18 @@ _NO_COMPETITORS: tuple[dict[str, str], None] = ({}, None)
 def _outcome(result: Analysis) -> tuple[object, ...]:
     """What a language choice can change that the policy sees."""
     return result.stance, {c.claim for c in result.claims}, result.alternative
+
+
+def _without_disclosure_tags(
+    claims: list[ClaimHit], reasons: list[Reason], disclosures: tuple[str, ...]
+) -> list[ClaimHit]:
+    """A disclosure tag is not a claim: "#reklam" discloses an ad, it is no hype complaint."""
+    tags = {d.lstrip("#") for d in disclosures if d.startswith("#")}
+    dropped = [hit for hit in claims if hit.phrase in tags]
+    for hit in dropped:
+        text = f'{hit.claim.value} claim: "{hit.phrase}"'
+        reasons[:] = [r for r in reasons if r.text != text]
+    return [hit for hit in claims if hit.phrase not in tags]
 
 
 def humanize(count: int) -> str:
@@ -96,6 +110,7 @@ class Scorer:
         self._policy = policy
         self._index = union_index()
         self._pairs: dict[str, CueSet] = {}  # language -> its cues with English (see _cues)
+        self._markers = marker_finder()
         self._matcher = matcher or BrandMatcher(brands)
         # brand -> (folded competitor name -> competitor, one regex over those names)
         self._competitors: dict[str, tuple[dict[str, str], re.Pattern[str] | None]] = {}
@@ -124,16 +139,20 @@ class Scorer:
 
     def score(self, post: Post, brand: str) -> Score:
         folded = fold_cached(post.text)
-        reading = read(folded, self._entities(folded, brand), self._index)
+        entities = self._entities(folded, brand)
+        reading = read(folded, entities, self._index)
         generic = self._generic.get(brand)
         if post.lang:
             lang: str | None = post.lang
             result = analyse(reading, cue_set((lang, BASE_LANGUAGE)), generic)
         else:
             lang, result = self._decide(post.text, reading, generic)
-        return self._scored(post, result, lang)
+        others = tuple(dict.fromkeys(e.name for e in entities if e.kind != TARGET))
+        return self._scored(post, result, lang, others)
 
-    def _scored(self, post: Post, result: Analysis, lang: str | None) -> Score:
+    def _scored(
+        self, post: Post, result: Analysis, lang: str | None, others: tuple[str, ...]
+    ) -> Score:
         """The policy's risk, severity and score for an analysis, with the reach reason."""
         policy = self._policy
         thresholds = policy.reach
@@ -142,9 +161,18 @@ class Scorer:
         reach = thresholds.tier(followers, views)
         stance = result.stance
         claims = result.claims  # one hit per claim
+        reasons = result.reasons  # a fresh list of this call's analysis
+        promotion = None
+        if stance is Stance.NEGATIVE:  # only a discouraging post can hide an agenda
+            markers = self._markers.find(post.text)
+            if markers.disclosures:
+                claims = _without_disclosure_tags(claims, reasons, markers.disclosures)
+            promotion = flag(stance, result.alternative, markers)
         risk = policy.risk(stance, [hit.claim for hit in claims], result.alternative is not None)
         severity = policy.severity(True, stance, risk, reach)
-        reasons = result.reasons  # a fresh list of this call's analysis
+        if promotion is not None:
+            severity = policy.promotion.raised(severity, promotion.kind)
+            reasons.append(Reason("promotion", promotion.reason()))
         if stance is Stance.NEGATIVE and not claims:
             reasons.append(Reason("claim", "no specific claim"))
         reasons.append(Reason("reach", _reach_text(thresholds, followers, views, reach)))
@@ -164,6 +192,8 @@ class Scorer:
             severity=severity,
             reasons=tuple(reasons),
             lang=lang,
+            promotion=promotion.kind if promotion is not None else NO_PROMOTION,
+            compared_with=others,
         )
 
     def _cues(self, lang: str | None) -> CueSet:

@@ -157,3 +157,20 @@ async def test_an_opportunity_cannot_be_acknowledged(db: Database, clock: Manual
     async with db.read() as s:
         alert = await s.get(AlertRow, 1)
         assert alert is not None and alert.status == "open" and alert.acked_by is None
+
+
+async def test_summary_counts_opportunities_and_promotions(
+    db: Database, clock: ManualClock
+) -> None:
+    chat = RecordingChat()
+    pipe = pipeline(config(ROUTES), db, clock, chat)
+    paid = "don't buy GlowLab, it broke me out. DewDrop is better, use my code JESS15"
+    await pipe.ingestor.ingest(
+        "src",
+        [post("p1", PRAISE, **LARGE), post("p2", paid, author="paid", followers=30_000)],
+    )
+    service = CommandService(pipe.config, db, clock, on_change=pipe.deliver)
+    result = await service.run_text("summary GlowLab 24h", Actor("console", "op"))
+    assert result.ok
+    assert "Opportunities: 1 post recommending or praising the brand" in result.text
+    assert "Possible undisclosed promotions: 1 (of DewDrop 1)" in result.text
