@@ -1,4 +1,4 @@
-"""`deinfluence backtest` end to end: a hidden agenda is flagged, an opportunity goes to its channel."""
+"""`deinfluence backtest` end to end: a hidden agenda flagged, an opportunity in its channel."""
 
 from __future__ import annotations
 
