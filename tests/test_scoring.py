@@ -311,3 +311,25 @@ def test_language_given_or_decided_gives_the_same_score(scorer: Scorer) -> None:
         decided.alternative,
         decided.severity,
     )
+
+
+def test_the_alternative_is_always_explained(scorer: Scorer) -> None:
+    named = scorer.score(post("GlowLab broke me out, DewDrop never did", "en"), "GlowLab")
+    assert named.alternative == "DewDrop"
+    assert "names DewDrop as the alternative" in [r.text for r in named.reasons]
+    templated = scorer.score(post("skip GlowLab, buy DewDrop instead", "en"), "GlowLab")
+    texts = [r.text for r in templated.reasons]
+    assert "recommends DewDrop instead" in texts
+    assert not any(t.startswith("names DewDrop") for t in texts)
+
+
+def test_promotion_raises_severity_with_its_evidence(scorer: Scorer) -> None:
+    text = "don't buy GlowLab, DewDrop is way better. use my code ANNA15, link in bio"
+    flagged = scorer.score(post(text, "en"), "GlowLab")
+    plain = scorer.score(post("don't buy GlowLab, DewDrop is way better", "en"), "GlowLab")
+    assert flagged.promotion == "undisclosed" and plain.promotion == "none"
+    assert flagged.severity == Severity(min(int(plain.severity) + 1, int(Severity.CRITICAL)))
+    assert any(
+        r.kind == "promotion" and r.text.startswith("possible undisclosed promotion of DewDrop")
+        for r in flagged.reasons
+    )

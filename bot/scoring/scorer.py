@@ -13,7 +13,17 @@ from collections.abc import Sequence
 
 from bot.config import BrandConfig
 from bot.matching import BrandMatcher
-from bot.models import Claim, ClaimHit, Post, ReachTier, Reason, Score, Severity, Stance
+from bot.models import (
+    GENERIC_ALTERNATIVE,
+    Claim,
+    ClaimHit,
+    Post,
+    ReachTier,
+    Reason,
+    Score,
+    Severity,
+    Stance,
+)
 from bot.scoring.analysis import Analysis, analyse
 from bot.scoring.cues import CueSet, cue_set, negator_languages, union_index
 from bot.scoring.entities import COMPETITOR, OTHER, TARGET, Entity
@@ -170,6 +180,11 @@ class Scorer:
             promotion = flag(stance, result.alternative, markers)
         risk = policy.risk(stance, [hit.claim for hit in claims], result.alternative is not None)
         severity = policy.severity(True, stance, risk, reach)
+        alternative = result.alternative
+        if alternative and alternative != GENERIC_ALTERNATIVE:
+            said = f"recommends {alternative} instead"
+            if all(r.text != said for r in reasons):  # named beside the brand, not in a template
+                reasons.append(Reason("alternative", f"names {alternative} as the alternative"))
         if promotion is not None:
             severity = policy.promotion.raised(severity, promotion.kind)
             reasons.append(Reason("promotion", promotion.reason()))
