@@ -22,7 +22,8 @@ from bot.spikes import (
     hourly_counts,
     is_clear,
 )
-from bot.spikes.baseline import dispersion, robust_level, shrink, weekday_factor, weekday_spread
+from bot.spikes.baseline import robust_level, shrink, weekday_factor, weekday_spread
+from bot.spikes.dispersion import dispersion
 
 HOUR = timedelta(hours=1)
 TUESDAY_13_UTC = datetime(2024, 3, 12, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CET)

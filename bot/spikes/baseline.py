@@ -31,17 +31,13 @@ from zoneinfo import ZoneInfo
 from bot.models import Severity
 from bot.spikes.policy import DEFAULT_WEIGHTS, SpikePolicy
 from bot.spikes.series import HOUR, HourCounts, Series, hour_start
+from bot.spikes.stats import outlier_cap
 
 # Pseudo-mentions of an even severity mix, so a thin history cannot claim that
 # every mention always weighs exactly the same.
 _PRIOR_MENTIONS = 2.0
 # Half a mention spread over the sample periods: a rate is never exactly zero.
-_PRIOR_COUNT = 0.5
-# Degrees of freedom the dispersion estimate gathers (24 hours with three weeks).
-_DISPERSION_DF = 48
-# A sample this many standard deviations above its hour's median is left out of the
-# spread: an earlier spike, not the busier weekend an hour-of-day baseline mixes in.
-_SPREAD_SD = 4.0
+PRIOR_COUNT = 0.5
 # The same-weekday samples may move the pooled product by at most this many of their
 # own standard errors (limited translation): a rhythm of one hour that the spread
 # pooled over the day cannot see is not averaged away.
@@ -229,14 +225,14 @@ def grid(series: Series, start: datetime, end: datetime, policy: SpikePolicy) ->
 
 
 def robust_level(samples: Sequence[float], phi: float) -> tuple[float, int]:
-    """Mean of the samples leaving out those above `_cap` of their median (earlier
+    """Mean of the samples leaving out those above `outlier_cap` of their median (earlier
     spikes), plus half a mention spread over them so a rate is never exactly zero;
     and how many were kept."""
     if not samples:
         return 0.0, 0
-    cap = _cap(statistics.median(samples), phi)
+    cap = outlier_cap(statistics.median(samples), phi)
     kept = [x for x in samples if x <= cap]
-    return (sum(kept) + _PRIOR_COUNT) / len(kept), len(kept)
+    return (sum(kept) + PRIOR_COUNT) / len(kept), len(kept)
 
 
 def weekday_factor(
@@ -327,7 +323,7 @@ def estimates(
     for row in rows:
         recent = [x for x in row[:days_cap] if x is not None]
         levels.append(robust_level(recent, phi))
-        caps.append(_cap(statistics.median(recent), phi) if recent else math.inf)
+        caps.append(outlier_cap(statistics.median(recent), phi) if recent else math.inf)
     # Whole earlier days, each hour's earlier spikes replaced by that hour's level.
     days: list[tuple[int, float]] = []
     start_weekday = table.weekday
@@ -404,82 +400,7 @@ def expect(
     return Expectation(mean, variance, scale)
 
 
-def neighbourhood(
-    series: Series, start: datetime, end: datetime, chosen: Plan, zone: ZoneInfo
-) -> list[list[HourCounts]]:
-    """Earlier samples of the window's hours and the hours around them, for `dispersion`.
-
-    Nearest hours first, until the samples give `_DISPERSION_DF` degrees of
-    freedom (24 hours with three weeks, 4 with two weeks of days), at
-    most 12 hours either side. Hours before the history starts are unknown,
-    not zero, so they are left out.
-    """
-    first = series.first_hour
-    if first is None or chosen.periods < 2:
-        return []
-    low, high = hour_start(start), hour_start(end - timedelta(microseconds=1))
-    order = [low + k * HOUR for k in range(int((high - low) / HOUR) + 1)]
-    for k in range(1, 13):
-        order += [low - k * HOUR, high + k * HOUR]
-    cells = []
-    df = 0
-    for bucket in order:
-        earlier = (
-            earlier_hour(bucket, k * chosen.step_days, zone) for k in range(1, chosen.periods + 1)
-        )
-        known = [series.counts(hour) for hour in earlier if hour >= first]
-        if len(known) >= 2:
-            cells.append(known)
-            df += len(known) - 1
-            if df >= _DISPERSION_DF:
-                break
-    return cells
-
-
-def dispersion(table: list[list[float]]) -> float:
-    """Variance / mean of an hour's value around its usual level, from the hours nearby.
-
-    `table` holds, per hour (see `neighbourhood`), its earlier periods' values in
-    effective-count units. Each hour's Pearson sum against its own mean (so the
-    daily rhythm cancels) over the chi-squared median is one estimate, and the
-    answer is the median over hours. With three weeks one hour alone has two
-    degrees of freedom: a per-hour variance let one noisy sample or one earlier
-    spike make every later count look usual, and the median of twenty hours
-    ignores a few spiky ones. Samples `_SPREAD_SD` sd above their hour's median
-    (an earlier spike) are left out as well, but a busier weekend mixed into an
-    hour-of-day baseline stays in: that spread is real. Never below 1 (Poisson).
-    """
-    medians = [statistics.median(samples) for samples in table]
-    phi = 1.0
-    for _ in range(12):
-        ratios = []
-        for samples, med in zip(table, medians, strict=True):
-            cap = _cap(med, phi, _SPREAD_SD)
-            kept = [x for x in samples if x <= cap]
-            if len(kept) < 2:
-                continue
-            m = sum(kept) / len(kept) + _PRIOR_COUNT / len(kept)
-            pearson = sum((x - m) ** 2 for x in kept) / m
-            ratios.append(pearson / _chi2_median(len(kept) - 1))
-        new = max(1.0, statistics.median(ratios)) if ratios else 1.0
-        if abs(new - phi) < 0.01 * phi:
-            return new
-        phi = new
-    return phi
-
-
-def _chi2_median(df: int) -> float:
-    """Median of a chi-squared variable (Wilson-Hilferty), what one hour's Pearson sum
-    divided by its dispersion usually is."""
-    return df * (1.0 - 2.0 / (9.0 * df)) ** 3
-
-
 def floor_expectation(start: datetime, end: datetime, per_hour: float) -> Expectation:
     """Thin history: assume the floor rate, plain Poisson."""
     mean = per_hour * ((end - start) / HOUR)
     return Expectation(mean, mean, 1.0)
-
-
-def _cap(median: float, phi: float, sds: float = 2.5) -> float:
-    """Above this a sample is an outlier: `sds` sd over the median, plus one for small counts."""
-    return median + sds * math.sqrt(phi * max(median, 1.0)) + 1.0

@@ -28,15 +28,14 @@ from bot.spikes.baseline import (
     Estimate,
     Plan,
     Pooling,
-    dispersion,
     estimates,
     expect,
     floor_expectation,
     grid,
-    neighbourhood,
     plan,
     weight_scale,
 )
+from bot.spikes.dispersion import dispersion, neighbourhood
 from bot.spikes.policy import SpikePolicy
 from bot.spikes.series import HOUR, HourCounts, RecentMention, Series, hour_start, require_aware
 from bot.spikes.stats import spread

@@ -69,3 +69,8 @@ def _recurrence(mean: float, variance: float) -> tuple[Callable[[int], float], f
     p = mean / variance  # P(success); mean = r (1 - p) / p
     log_q = math.log1p(-p)
     return (lambda k: math.log((k + r) / (k + 1)) + log_q), r * math.log(p)
+
+
+def outlier_cap(median: float, phi: float, sds: float = 2.5) -> float:
+    """Above this a sample is an outlier: `sds` sd over the median, plus one for small counts."""
+    return median + sds * math.sqrt(phi * max(median, 1.0)) + 1.0
