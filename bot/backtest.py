@@ -22,16 +22,13 @@ from bot.models import Post
 from bot.pipeline import Pipeline
 from bot.ports import MappingError, MessageRef
 from bot.progress import progress
+from bot.scoring.promotion import DISCLOSED, UNDISCLOSED, kind_of_reason
 from bot.scoring.scorer import Scorer
 from bot.store.database import Database
 from bot.timeutil import parse_iso
 from bot.views import AlertCard
 
 AFTERMATH = timedelta(hours=3)
-PROMOTION_PREFIX = {
-    "undisclosed": "possible undisclosed promotion",
-    "disclosed": "disclosed promotion",
-}
 
 
 @dataclass(frozen=True)
@@ -188,8 +185,7 @@ async def run_backtest(
         kind
         for card in posts_alerts
         for reason in card.reasons
-        for kind in ("undisclosed", "disclosed")
-        if reason.startswith(PROMOTION_PREFIX[kind])
+        if (kind := kind_of_reason(reason)) is not None
     )
     counts = Counter(card.severity.label for card in posts_alerts)
     by_severity = {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low")}
@@ -202,7 +198,7 @@ async def run_backtest(
         "spikes_resolved": sum(1 for c in spikes if c.status == "resolved"),
         "escalations": sum(1 for e in events if e.event == "notice"),
         "opportunities": len(opportunities),
-        "promotion_flags": {kind: promotions.get(kind, 0) for kind in PROMOTION_PREFIX},
+        "promotion_flags": {kind: promotions.get(kind, 0) for kind in (UNDISCLOSED, DISCLOSED)},
     }
     if json_output:
         lines.append(json.dumps({"summary": summary}))
@@ -213,7 +209,7 @@ async def run_backtest(
             + f"; {len(spikes)} spikes ({summary['spikes_resolved']} resolved), "
             f"{summary['escalations']} escalation notices; "
             f"{len(opportunities)} opportunities; promotion flags: "
-            f"{promotions.get('undisclosed', 0)} possibly undisclosed, "
-            f"{promotions.get('disclosed', 0)} disclosed"
+            f"{promotions.get(UNDISCLOSED, 0)} possibly undisclosed, "
+            f"{promotions.get(DISCLOSED, 0)} disclosed"
         )
     return 0, lines

@@ -321,24 +321,18 @@ class Ingestor:
     def _new_alert(
         self, key: str, post: PostRow, mention: MentionRow, decision: Decision
     ) -> dict[str, Any]:
-        now = self.clock.now()
         severity = Severity(mention.severity)
-        return {
-            "dedup_key": key,
-            "kind": "mention",
-            "brand": mention.brand,
-            "mention_id": mention.id,
-            "post_id": post.id,
-            "severity": int(severity),
-            "score": mention.score,
-            "status": decision.status,
-            "version": 1,
-            "title": mention_title(severity, mention.brand, post.author_handle, post.source),
-            "muted_by": decision.muted_by,
-            "details": {},
-            "created_at": now,
-            "updated_at": now,
-        }
+        return alert_store.post_alert_values(
+            key,
+            "mention",
+            post,
+            mention,
+            severity=severity,
+            status=decision.status,
+            title=mention_title(severity, mention.brand, post.author_handle, post.source),
+            muted_by=decision.muted_by,
+            now=self.clock.now(),
+        )
 
     async def _raise_grouped(
         self, session: AsyncSession, alert: AlertRow, post: PostRow, mention: MentionRow

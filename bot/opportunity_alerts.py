@@ -54,22 +54,17 @@ async def open_opportunities(
             severity=Severity(mention.severity),
         )
         rows.append(
-            {
-                "dedup_key": key,
-                "kind": KIND,
-                "brand": mention.brand,
-                "mention_id": mention.id,
-                "post_id": post.id,
-                "severity": int(Severity.NONE),
-                "score": mention.score,
-                "status": SUPPRESSED if mute is not None else OPEN,
-                "version": 1,
-                "title": title(mention.brand, post.author_handle, post.source),
-                "muted_by": mute.id if mute is not None else None,
-                "details": {},
-                "created_at": now,
-                "updated_at": now,
-            }
+            alert_store.post_alert_values(
+                key,
+                KIND,
+                post,
+                mention,
+                severity=Severity.NONE,
+                status=SUPPRESSED if mute is not None else OPEN,
+                title=title(mention.brand, post.author_handle, post.source),
+                muted_by=mute.id if mute is not None else None,
+                now=now,
+            )
         )
         if mute is None:
             routes_by_key[key] = routes

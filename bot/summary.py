@@ -16,6 +16,7 @@ from bot.charts import severity_chart
 from bot.durations import format_duration
 from bot.models import Severity
 from bot.retention import aggregates
+from bot.scoring.promotion import UNDISCLOSED, kind_of_reason
 from bot.store.tables import AlertRow, MentionRow, PostRow
 from bot.timeutil import short_time
 from bot.views import Counted, DrillView, PostLine, SummaryView
@@ -173,11 +174,12 @@ def agenda_lines(pairs: Sequence[tuple[MentionRow, PostRow]]) -> tuple[str, ...]
     disclosed: Counter[str] = Counter()
     opportunities = 0
     for mention, _ in pairs:
-        kinds = {str(r.get("kind")): str(r.get("text", "")) for r in mention.reasons}
-        if "promotion" in kinds:
-            flagged = undisclosed if kinds["promotion"].startswith("possible") else disclosed
+        texts = [str(r.get("text", "")) for r in mention.reasons]
+        flags = [kind for text in texts if (kind := kind_of_reason(text)) is not None]
+        if flags:
+            flagged = undisclosed if flags[0] == UNDISCLOSED else disclosed
             flagged[mention.alternative or "another product"] += 1
-        opportunities += "opportunity" in kinds
+        opportunities += any(r.get("kind") == "opportunity" for r in mention.reasons)
     lines = []
     for label, counts in (
         ("Possible undisclosed promotions", undisclosed),

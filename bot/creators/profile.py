@@ -26,6 +26,7 @@ from bot.creators.signals import (
 from bot.creators.watch import Watch
 from bot.models import Severity, Stance
 from bot.mutes import normalise_handle
+from bot.scoring.promotion import DISCLOSED, UNDISCLOSED, kind_of_reason
 from bot.store.tables import MentionRow, PostRow
 from bot.views import (
     BrandMentions,
@@ -39,10 +40,7 @@ from bot.views import (
 RECENT_MENTIONS = 5
 FOLLOWER_POINTS = 8
 PROMOTION = "promotion"
-_FLAGS = (
-    ("possible undisclosed promotion", "without disclosure"),
-    ("disclosed promotion", "disclosed"),
-)
+_FLAGS = {UNDISCLOSED: "without disclosure", DISCLOSED: "disclosed"}
 
 
 @dataclass(frozen=True)
@@ -106,16 +104,16 @@ def promotion_record(
             continue
         for reason in mention.reasons:
             text = str(reason.get("text", ""))
-            for prefix, label in _FLAGS:
-                if text.startswith(prefix) and mention.post_id not in posts:
-                    posts.add(mention.post_id)
-                    counts[label] += 1
+            kind = kind_of_reason(text)
+            if kind is not None and mention.post_id not in posts:
+                posts.add(mention.post_id)
+                counts[_FLAGS[kind]] += 1
     window = span(policy.window)
     if not counts:
         return Signal(
             PROMOTION, False, f"no de-influencing post with commercial markers in the last {window}"
         )
-    parts = ", ".join(f"{counts[label]} {label}" for _, label in _FLAGS if counts[label])
+    parts = ", ".join(f"{counts[label]} {label}" for label in _FLAGS.values() if counts[label])
     noun = "post" if len(posts) == 1 else "posts"
     return Signal(
         PROMOTION,

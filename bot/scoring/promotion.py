@@ -29,6 +29,8 @@ NEUTRAL_FILE = Path(__file__).with_name("promotion.toml")
 UNDISCLOSED = "undisclosed"
 DISCLOSED = "disclosed"
 NONE = "none"
+_UNDISCLOSED_PREFIX = "possible undisclosed promotion"
+_DISCLOSED_PREFIX = "disclosed promotion"
 GENERIC = "generic"
 _WORD_RE = re.compile(r"\w+")
 _URL_RE = re.compile(r"(?i)\bhttps?://[^\s<>\"')\]]+")
@@ -59,11 +61,8 @@ class Promotion:
     def reason(self) -> str:
         shown = ", ".join(f'"{e}"' for e in self.evidence[:3])
         if self.kind == DISCLOSED:
-            return f"disclosed promotion of {self._what()}: {shown}"
-        return (
-            f"possible undisclosed promotion of {self._what()}: {shown}, "
-            "and no #ad or other disclosure"
-        )
+            return f"{_DISCLOSED_PREFIX} of {self._what()}: {shown}"
+        return f"{_UNDISCLOSED_PREFIX} of {self._what()}: {shown}, and no #ad or other disclosure"
 
     def _what(self) -> str:
         if self.alternative is None:
@@ -106,6 +105,15 @@ def flag(stance: Stance, alternative: str | None, markers: Markers) -> Promotion
     if markers.disclosures:
         return Promotion(DISCLOSED, alternative, (*markers.disclosures, *markers.commercial))
     return Promotion(UNDISCLOSED, alternative, markers.commercial)
+
+
+def kind_of_reason(text: str) -> str | None:
+    """The flag a stored reason line stands for (UNDISCLOSED / DISCLOSED), or None."""
+    if text.startswith(_UNDISCLOSED_PREFIX):
+        return UNDISCLOSED
+    if text.startswith(_DISCLOSED_PREFIX):
+        return DISCLOSED
+    return None
 
 
 def label_of(promotion: Promotion | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,6 +95,37 @@ async def add_deliveries(session: AsyncSession, items: Sequence[Outgoing], now: 
     ]
     if rows:
         await session.execute(insert(DeliveryRow), rows)
+
+
+def post_alert_values(
+    key: str,
+    kind: str,
+    post: PostRow,
+    mention: MentionRow,
+    *,
+    severity: Severity,
+    status: str,
+    title: str,
+    muted_by: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns of a new alert about one (post, brand) mention, for a bulk insert."""
+    return {
+        "dedup_key": key,
+        "kind": kind,
+        "brand": mention.brand,
+        "mention_id": mention.id,
+        "post_id": post.id,
+        "severity": int(severity),
+        "score": mention.score,
+        "status": status,
+        "version": 1,
+        "title": title,
+        "muted_by": muted_by,
+        "details": {},
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def bump(alert: AlertRow, now: datetime) -> None:
