@@ -18,13 +18,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.models import Post, ReachTier, Score, Stance
+from bot.scoring.analysis import ABOUT_RIVAL, RECOMMENDED
 from bot.scoring.text import fold, fold_phrase, hashtags
 
 KIND = "opportunity"
 _TIERS = {"mid": (ReachTier.MID, ReachTier.LARGE), "large": (ReachTier.LARGE,)}
 # What the scorer says when a post recommends the brand or runs a competitor down.
-_RECOMMENDED = "recommended:"
-_COMPETITOR_DOWN = "about a competitor, negative"
+_RECOMMENDED = f"{RECOMMENDED}:"
+_COMPETITOR_DOWN = f"{ABOUT_RIVAL}negative"
 
 
 class OpportunityPolicy(BaseModel):

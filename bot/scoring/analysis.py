@@ -38,6 +38,9 @@ TEMPLATE_WEIGHT = 2.0
 TOPIC_WEIGHT = -0.5  # a #deinfluencing post leans negative unless a cue says otherwise
 _CLAIMS = {kind: Claim(kind) for kind in CLAIM_KINDS}
 _KEPT_WHEN_NOT_NEGATIVE = frozenset({"stance", "sarcasm"})
+# Reason openings that mean "the brand wins over a rival" (opportunities look for them).
+RECOMMENDED = "recommended"
+ABOUT_RIVAL = "about a competitor, "
 
 
 @dataclass(slots=True)
@@ -164,7 +167,7 @@ def _stance_cues(
     negators = cues.negators
     question = seg.question
     lo = seg.lo
-    prefix = "" if scope > 0 else "about a competitor, "
+    prefix = "" if scope > 0 else ABOUT_RIVAL
     for start, end, phrase in hits:
         kind = phrase.kind
         if question and kind != "strong_positive":
@@ -212,7 +215,7 @@ def _templates(
         if entity is not None and entity.kind == TARGET:
             negative = kind == "target_negative"
             weights.append(-TEMPLATE_WEIGHT if negative else TEMPLATE_WEIGHT)
-            label = "negative" if negative else "recommended"
+            label = "negative" if negative else RECOMMENDED
             reasons.append(Reason("stance", f'{label}: "{text}"'))
         elif kind == "recommend":
             name = entity.name if entity is not None else None
