@@ -116,11 +116,6 @@ def kind_of_reason(text: str) -> str | None:
     return None
 
 
-def label_of(promotion: Promotion | None) -> str:
-    """The corpus label (`labels.promotion`) a flag corresponds to."""
-    return NONE if promotion is None else promotion.kind
-
-
 class MarkerFinder:
     """Built once from every language's `[promotion]` cues plus the neutral file."""
 
