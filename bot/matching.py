@@ -34,6 +34,7 @@ from bot.scoring.text import (
 WINDOW = 6  # tokens either side of an ambiguous occurrence searched for look-alike words
 _SUFFIX = r"(?:'s|'\w{1,3}|s)?"
 _FUZZY_MIN = 6
+_STEM_MIN = 6  # letters a context word needs before its inflections count too
 _CACHE_SIZE = 16  # recent texts whose occurrences are kept (one post, several brands)
 _T = TypeVar("_T")
 _DIGIT_RE = re.compile(r"\d")  # every currency amount has a digit
@@ -106,7 +107,14 @@ class BrandMatcher:
             words = PhraseIndex()
             strong_aliases = [a for a in brand.aliases if fold_phrase(a).lstrip("#@") not in weak]
             words.add_all(
-                "context", "", [*context_words, *brand.context, *competitor_names, *strong_aliases]
+                "context",
+                "",
+                [
+                    *_inflected(context_words),
+                    *_inflected(brand.context),
+                    *competitor_names,
+                    *strong_aliases,
+                ],
             )
             words.add_all("lookalike", "", [*lookalike_words, *brand.lookalike_context])
             self._rules[brand.name] = _BrandRules(
@@ -284,6 +292,16 @@ def _one_typo(rules: _BrandRules, word: str) -> str | None:
         if word != form and levenshtein_within_one(word, form):
             return alias
     return None
+
+
+def _inflected(words: Sequence[str]) -> list[str]:
+    """Longer one-word context nouns also match their inflections ("læbeolien", "serumet").
+
+    Short words stay exact: "sko" must not take "skole", nor "mærke" "mærkelig".
+    """
+    return [
+        f"{w}*" if len(w) >= _STEM_MIN and w.isalpha() and not w.endswith("*") else w for w in words
+    ]
 
 
 def _merged(owners: dict[str, tuple[int, ...]], present: list[str]) -> list[int]:

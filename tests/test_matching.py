@@ -67,6 +67,12 @@ def matcher() -> BrandMatcher:
         ("Lumina lip oil in rose", "Lumina"),
         ("zonnenbloem spf in de zon getest", "Zonnebloem"),
         ("Tundra lid broke, switched to IceKeep", "Tundra"),
+        # an inflected context noun ("the lip oil") still tells a product
+        ("Lumina læbeolien er overhypet", "Lumina"),
+        # a price word is product talk: the northern lights are not overpriced
+        ("Nordlys är överprisat och håller inte", "Nordlys"),
+        # French "dans" (in) is not the Danish/Swedish word for a dance
+        ("le gobelet Tundra fuit dans mon sac", "Tundra"),
     ],
 )
 def test_finds_brand(matcher: BrandMatcher, text: str, brand: str) -> None:

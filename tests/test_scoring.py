@@ -333,3 +333,55 @@ def test_promotion_raises_severity_with_its_evidence(scorer: Scorer) -> None:
         r.kind == "promotion" and r.text.startswith("possible undisclosed promotion of DewDrop")
         for r in flagged.reasons
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "brand", "text", "phrase"),
+    [
+        ("en", "GlowLab", "GlowLab gave me a rash and cost $68. never again", "cost $68"),
+        ("de", "Cloudstep", "Cloudstep kostete 180 € und ist schon durch", "kostete 180 €"),
+        ("es", "PureFizz", "PureFizz me costó 3 € la lata y no lo vale", "costo 3 €"),
+    ],
+)
+def test_an_amount_after_a_verb_of_paying_is_a_price_claim(
+    scorer: Scorer, lang: str, brand: str, text: str, phrase: str
+) -> None:
+    score = scorer.score(post(text, lang), brand)
+    assert Claim.PRICE in {hit.claim for hit in score.claims}
+    assert f'price claim: "{phrase}"' in [r.text for r in score.reasons]
+
+
+def test_what_a_return_cost_is_no_price_claim(scorer: Scorer) -> None:
+    """Shipping a faulty cup back "at my own cost ($14)" is a service complaint, not the price."""
+    text = "Tundra cup lid cracked and they want me to ship it back at my own cost ($14)"
+    score = scorer.score(post(text, "en"), "Tundra")
+    assert Claim.PRICE not in {hit.claim for hit in score.claims}
+
+
+def test_a_spelled_out_disclosure_is_no_claim(scorer: Scorer) -> None:
+    text = "Werbung: Cloudstep ist sein Geld nicht wert. Ich laufe jetzt in Runa #anzeige"
+    score = scorer.score(post(text, "de"), "Cloudstep")
+    assert Claim.HYPE not in {hit.claim for hit in score.claims}
+    assert Claim.PRICE in {hit.claim for hit in score.claims}
+
+
+@pytest.mark.parametrize(
+    ("lang", "brand", "text", "stance"),
+    [
+        # "just love" is sincere far more often than sarcastic
+        ("en", "Lumina", "not sponsored, I just love it: Lumina lip oil!", Stance.POSITIVE),
+        # the Spanish plural imperative ("vosotros")
+        ("es", "Cloudstep", "no compréis Cloudstep, la suela se despegó", Stance.NEGATIVE),
+        # "not worth the hype" is a hype complaint in Dutch too
+        ("nl", "GlowLab", "GlowLab is echt niet de hype waard", Stance.NEGATIVE),
+    ],
+)
+def test_everyday_phrasings(
+    scorer: Scorer, lang: str, brand: str, text: str, stance: Stance
+) -> None:
+    assert scorer.score(post(text, lang), brand).stance is stance
+
+
+def test_dutch_not_worth_the_hype_is_a_hype_claim(scorer: Scorer) -> None:
+    score = scorer.score(post("GlowLab is echt niet de hype waard", "nl"), "GlowLab")
+    assert Claim.HYPE in {hit.claim for hit in score.claims}

@@ -23,6 +23,7 @@ from bot.scoring.templates import template_hits, template_spots
 from bot.scoring.text import CURRENCY_RE
 
 _MONEY_HINT_RE = re.compile(r"\d")  # no digit, no amount: skip the slower currency scan
+_PAID_REACH = 24  # characters before an amount searched for "cost", "kostet", "pagué"
 _TOPIC_RE = re.compile(r"#d[ei]s?-?influenc\w*")
 WEIGHTS = {  # the stance kinds
     "negative": -1.0,
@@ -242,12 +243,19 @@ def _claim_hits(
             said = tokens[start] if end == start + 1 else " ".join(tokens[start:end])
             found.append((start, _CLAIMS[phrase.kind], said.lstrip("#")))
     text = seg.text
-    amount_re = cues.amount_re
+    amount_re, paid_re = cues.amount_re, cues.paid_re
     if money and amount_re is not None and _MONEY_HINT_RE.search(text) is not None:
         for m in CURRENCY_RE.finditer(text):
-            follow = amount_re.match(text, m.end())
+            start, end = m.start(), m.end()
+            follow = amount_re.match(text, end)
             if follow is not None:
-                found.append((-1, Claim.PRICE, " ".join(text[m.start() : follow.end()].split())))
+                end = follow.end()
+            else:  # "cost $68": the amount after a verb of paying
+                paid = paid_re.search(text, max(0, start - _PAID_REACH), start) if paid_re else None
+                if paid is None:
+                    continue
+                start, end = paid.start(), start + len(text[start:end].rstrip(".,"))
+            found.append((-1, Claim.PRICE, " ".join(text[start:end].split())))
     if len(found) < 2:
         return [(claim, said) for _, claim, said in found]
     seen: set[Claim] = set()

@@ -53,7 +53,8 @@ class CueSet:
     negators: frozenset[str]
     pronouns: frozenset[str]
     templates: tuple[Template, ...]
-    amount_re: re.Pattern[str] | None
+    amount_re: re.Pattern[str] | None  # words after an amount that make it a price ("$40 for")
+    paid_re: re.Pattern[str] | None  # words an amount follows that make it a price ("cost $68")
     templates_by_first: dict[str, tuple[Template, ...]]
     template_firsts: frozenset[str]
     slot_first: dict[str, tuple[Template, ...]]  # "{X} is better": by the word after the slot
@@ -112,6 +113,7 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
     negators: set[str] = set()
     pronouns: set[str] = set()
     amounts: set[str] = set()
+    paid: set[str] = set()
     for lf in chosen:
         data = lf.data
         alt = data.get("alternative", {})
@@ -121,12 +123,9 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
         negators.update(fold_phrase(n) for n in data.get("negators", []))
         pronouns.update(fold_phrase(p) for p in alt.get("pronouns", []))
         amounts.update(fold_phrase(a) for a in data.get("amount_for", []))
-    amount_re = None
-    if amounts:
-        words = "|".join(
-            re.escape(a).replace(r"\ ", r"\s+") for a in sorted(amounts, key=len, reverse=True)
-        )
-        amount_re = re.compile(r"\s*(?:" + words + r")(?!\w)")
+        paid.update(fold_phrase(a) for a in data.get("amount_after", []))
+    amount_re = re.compile(r"\s*(?:" + _alternation(amounts) + r")(?!\w)") if amounts else None
+    paid_re = re.compile(r"(?<!\w)(?:" + _alternation(paid) + r")\s*$") if paid else None
     by_first: dict[str, list[Template]] = {}
     for tpl in templates:
         by_first.setdefault(tpl.before[0] if tpl.before else "", []).append(tpl)
@@ -142,7 +141,14 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
         pronouns=frozenset(pronouns),
         templates=tuple(templates),
         amount_re=amount_re,
+        paid_re=paid_re,
     )
+
+
+def _alternation(phrases: set[str]) -> str:
+    """Longest first, any run of spaces between words."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in ordered)
 
 
 def match_words() -> tuple[list[str], list[str]]:

@@ -63,8 +63,8 @@ def _outcome(result: Analysis) -> tuple[object, ...]:
 def _without_disclosure_tags(
     claims: list[ClaimHit], reasons: list[Reason], disclosures: tuple[str, ...]
 ) -> list[ClaimHit]:
-    """A disclosure tag is not a claim: "#reklam" discloses an ad, it is no hype complaint."""
-    tags = {d.lstrip("#") for d in disclosures if d.startswith("#")}
+    """A disclosure is not a claim: "#reklam" or "Werbung:" discloses an ad, no hype complaint."""
+    tags = {d.lstrip("#").rstrip(":") for d in disclosures}
     dropped = [hit for hit in claims if hit.phrase in tags]
     for hit in dropped:
         text = f'{hit.claim.value} claim: "{hit.phrase}"'
