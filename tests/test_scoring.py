@@ -340,7 +340,7 @@ def test_promotion_raises_severity_with_its_evidence(scorer: Scorer) -> None:
     [
         ("en", "GlowLab", "GlowLab gave me a rash and cost $68. never again", "cost $68"),
         ("de", "Cloudstep", "Cloudstep kostete 180 € und ist schon durch", "kostete 180 €"),
-        ("es", "PureFizz", "PureFizz me costó 3 € la lata y no lo vale", "costo 3 €"),
+        ("es", "PureFizz", "PureFizz me costó 3 € y no lo vale", "costo 3 €"),
     ],
 )
 def test_an_amount_after_a_verb_of_paying_is_a_price_claim(
@@ -385,3 +385,62 @@ def test_everyday_phrasings(
 def test_dutch_not_worth_the_hype_is_a_hype_claim(scorer: Scorer) -> None:
     score = scorer.score(post("GlowLab is echt niet de hype waard", "nl"), "GlowLab")
     assert Claim.HYPE in {hit.claim for hit in score.claims}
+
+
+def test_half_the_price_said_of_a_rival_is_a_price_claim(scorer: Scorer) -> None:
+    text = "not saying don't buy the AeroCurl, but... the CurlMate does it for half the price"
+    score = scorer.score(post(text, "en"), "AeroCurl")
+    assert Claim.PRICE in {hit.claim for hit in score.claims}
+    assert score.alternative == "CurlMate"
+
+
+def test_a_rivals_own_flaws_are_not_the_brands(scorer: Scorer) -> None:
+    text = "GlowLab faded my dark spots. DewDrop pilled and broke me out"
+    score = scorer.score(post(text, "en"), "GlowLab")
+    assert score.stance is Stance.POSITIVE  # and "faded my" is praise, not a faded colour
+    assert score.claims == ()
+
+
+def test_am_i_the_only_one_states_a_complaint(scorer: Scorer) -> None:
+    text = "¿Soy la única a la que GlowLab le dio una reacción alérgica?"
+    score = scorer.score(post(text, "es"), "GlowLab")
+    assert score.stance is Stance.NEGATIVE
+    assert Claim.SAFETY in {hit.claim for hit in score.claims}
+
+
+def test_a_genuine_question_stays_neutral(scorer: Scorer) -> None:
+    assert scorer.score(post("does GlowLab give anyone a rash?", "en"), "GlowLab").stance is (
+        Stance.NEUTRAL
+    )
+
+
+def test_english_cues_do_not_read_false_friends(scorer: Scorer) -> None:
+    """ "fire" is four in Norwegian, not a safety claim."""
+    text = "Testa Tundra cup i fire uker, lokket lekker"
+    claims = {hit.claim for hit in scorer.score(post(text, "no"), "Tundra").claims}
+    assert claims == {Claim.QUALITY}
+
+
+def test_a_disclosure_tag_never_counts_as_a_claim(scorer: Scorer) -> None:
+    text = "Har kört både FinFlex och AeroCurl: AeroCurl vinner, mycket tystare #reklam"
+    assert scorer.score(post(text, "sv"), "AeroCurl").stance is Stance.POSITIVE
+
+
+@pytest.mark.parametrize(
+    ("lang", "brand", "text"),
+    [
+        ("de", "GlowLab", "Nach 8 Wochen GlowLab Serum: gar nicht mal so schlecht 👀"),
+        ("no", "Cloudstep", "Ikke dårlig i det hele tatt, de Cloudstep-skoa"),
+        ("nl", "AeroCurl", "die AeroCurl is echt niet verkeerd 😳"),
+        ("es", "Lumina", "el aceite de labios Lumina no está nada mal"),
+    ],
+)
+def test_not_bad_is_praise(scorer: Scorer, lang: str, brand: str, text: str) -> None:
+    assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE
+
+
+def test_a_stretched_word_reads_as_the_word(scorer: Scorer) -> None:
+    text = "me quemé con el AeroCurl, tened cuidadooo"
+    score = scorer.score(post(text, "es"), "AeroCurl")
+    assert score.stance is Stance.NEGATIVE
+    assert any('"tened cuidado"' in r.text for r in score.reasons)

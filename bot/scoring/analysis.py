@@ -15,7 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
-from bot.scoring.cues import CLAIM_KINDS, CueSet
+from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, CueSet
 from bot.scoring.entities import TARGET
 from bot.scoring.phrases import longest_first, negated
 from bot.scoring.reading import BASE_LANGUAGE, Hit, Reading, Segment
@@ -23,6 +23,7 @@ from bot.scoring.templates import template_hits, template_spots
 from bot.scoring.text import CURRENCY_RE
 
 _MONEY_HINT_RE = re.compile(r"\d")  # no digit, no amount: skip the slower currency scan
+_OUTRAGE_RE = re.compile(r"\s?[?!]+")  # an amount that ends in "??" or "!!" is a complaint
 _PAID_REACH = 24  # characters before an amount searched for "cost", "kostet", "pagué"
 _TOPIC_RE = re.compile(r"#d[ei]s?-?influenc\w*")
 WEIGHTS = {  # the stance kinds
@@ -37,8 +38,9 @@ CLAIM_WEIGHT = -1.0
 GENERIC_WEIGHT = -0.5
 TEMPLATE_WEIGHT = 2.0
 TOPIC_WEIGHT = -0.5  # a #deinfluencing post leans negative unless a cue says otherwise
-_CLAIMS = {kind: Claim(kind) for kind in CLAIM_KINDS}
+_CLAIMS = {**{kind: Claim(kind) for kind in CLAIM_KINDS}, CHEAPER: Claim.PRICE}
 _KEPT_WHEN_NOT_NEGATIVE = frozenset({"stance", "sarcasm"})
+_PRAISE = frozenset({"positive", "strong_positive"})
 # Reason openings that mean "the brand wins over a rival" (opportunities look for them).
 RECOMMENDED = "recommended"
 ABOUT_RIVAL = "about a competitor, "
@@ -53,10 +55,26 @@ class Analysis:
     total: float = 0.0
 
 
-def active(hits: list[Hit], langs: tuple[str, ...]) -> list[Hit]:
-    """Hits of the post's languages, the post's own language first where two share a start."""
+def active(
+    hits: list[Hit], langs: tuple[str, ...], false_friends: frozenset[str] = frozenset()
+) -> list[Hit]:
+    """Hits of the post's languages, the post's own language first where two share a start.
+
+    An English one-word cue that is another word in the post's language ("fire" is
+    four in Norwegian, "worst" a sausage in Dutch) does not count.
+    """
     primary = langs[0]
-    kept = [h for h in hits if h[2].lang in langs]
+    kept = [
+        h
+        for h in hits
+        if h[2].lang in langs
+        and not (
+            false_friends
+            and h[2].lang == BASE_LANGUAGE
+            and len(h[2].tokens) == 1
+            and h[2].tokens[0] in false_friends
+        )
+    ]
     if len(kept) > 1 and primary != BASE_LANGUAGE:
         kept.sort(key=lambda h: (h[0], h[2].lang != primary))
     return kept
@@ -77,7 +95,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
     competitor: str | None = None  # the first competitor named in a segment that counts
     masked = reading.masked
     tokens = reading.tokens
-    hits = active(reading.hits, cues.langs) if reading.hits else []
+    hits = active(reading.hits, cues.langs, cues.false_friends) if reading.hits else []
     # Post-level gates: most posts hold no amount, no brand-specific generic phrase and
     # few template words, so those per-segment scans are skipped outright.
     money = reading.money and cues.amount_re is not None
@@ -102,6 +120,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         stance: list[Hit] = []
         claimed: list[Hit] = []
         suggested: str | None = None  # the segment's first generic phrase
+        question = seg.question
         for hit in own:
             kind = hit[2].kind
             if kind in WEIGHTS:
@@ -110,19 +129,27 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
                 claimed.append(hit)
             elif kind == "generic" and suggested is None:
                 suggested = " ".join(tokens[hit[0] : hit[1]])
+            elif kind == RHETORICAL:  # "am I the only one whose…?" states, it does not ask
+                question = False
+        if stance and claimed:  # "faded my dark spots" is praise, not a faded colour
+            claimed = _outside_praise(stance, claimed)
         if stance:
-            _stance_cues(cues, tokens, seg, stance, scope, weights, reasons)
-        if here and not seg.question:
+            _stance_cues(cues, tokens, seg, question, stance, scope, weights, reasons)
+        if here and not question:
             _templates(cues, tokens, seg, here, reading, weights, reasons, recommended)
-        if scope < 0:
-            continue
-        if claimed or money:
-            for claim, phrase in _claim_hits(cues, tokens, seg, claimed, money):
-                if not seg.question:
+        priced = money
+        if scope < 0:  # a rival's segment: only "half the price" says something of the brand
+            claimed = [hit for hit in claimed if hit[2].kind == CHEAPER]
+            priced = False
+        if claimed or priced:
+            for claim, phrase in _claim_hits(cues, tokens, seg, claimed, priced):
+                if not question:
                     weights.append(CLAIM_WEIGHT)
                     reasons.append(Reason("claim", f'{claim.value} claim: "{phrase}"'))
                 if all(c.claim is not claim for c in claims):
                     claims.append(ClaimHit(claim, phrase))
+        if scope < 0:
+            continue
         if suggested is None and extra is not None:
             found = extra.search(seg.text)
             suggested = found.group(0) if found is not None else None
@@ -152,6 +179,7 @@ def _stance_cues(
     cues: CueSet,
     tokens: list[str],
     seg: Segment,
+    question: bool,
     hits: list[Hit],
     scope: float,
     weights: list[float],
@@ -166,7 +194,6 @@ def _stance_cues(
         sarcastic = sarcastic or kind == "sarcasm"
         hedged = hedged or kind == "hedge"
     negators = cues.negators
-    question = seg.question
     lo = seg.lo
     prefix = "" if scope > 0 else ABOUT_RIVAL
     for start, end, phrase in hits:
@@ -190,6 +217,14 @@ def _stance_cues(
                 f'{prefix}{label}: "{text}" ({phrase.lang})',
             )
         )
+
+
+def _outside_praise(stance: list[Hit], claimed: list[Hit]) -> list[Hit]:
+    """Claim hits that are not part of a longer positive cue."""
+    praise = [(s, e) for s, e, p in stance if p.kind in _PRAISE and e - s > 1]
+    if not praise:
+        return claimed
+    return [h for h in claimed if not any(s <= h[0] and h[1] <= e for s, e in praise)]
 
 
 def _overlap(hits: list[Hit]) -> bool:
@@ -247,8 +282,8 @@ def _claim_hits(
     if money and amount_re is not None and _MONEY_HINT_RE.search(text) is not None:
         for m in CURRENCY_RE.finditer(text):
             start, end = m.start(), m.end()
-            follow = amount_re.match(text, end)
-            if follow is not None:
+            follow = amount_re.match(text, end) or _OUTRAGE_RE.match(text, end)
+            if follow is not None:  # "$40 for a lip oil", "229 kr??"
                 end = follow.end()
             else:  # "cost $68": the amount after a verb of paying
                 paid = paid_re.search(text, max(0, start - _PAID_REACH), start) if paid_re else None

@@ -21,6 +21,8 @@ CUE_DIR = Path(__file__).with_name("cues")
 SLOT = "{x}"
 STANCE_KINDS = ("negative", "positive", "strong_positive", "hedge", "sarcasm")
 CLAIM_KINDS = tuple(c.value for c in Claim)
+RHETORICAL = "rhetorical"  # question openers that state a complaint ("am I the only one…")
+CHEAPER = "cheaper"  # price phrases that also count when said of a rival ("half the price")
 TEMPLATE_KINDS = ("recommend", "target_negative")
 
 
@@ -55,6 +57,7 @@ class CueSet:
     templates: tuple[Template, ...]
     amount_re: re.Pattern[str] | None  # words after an amount that make it a price ("$40 for")
     paid_re: re.Pattern[str] | None  # words an amount follows that make it a price ("cost $68")
+    false_friends: frozenset[str]  # the first language's words that English cues must not read
     templates_by_first: dict[str, tuple[Template, ...]]
     template_firsts: frozenset[str]
     slot_first: dict[str, tuple[Template, ...]]  # "{X} is better": by the word after the slot
@@ -86,11 +89,13 @@ def union_index() -> PhraseIndex:
     index = PhraseIndex()
     for lf in all_languages().values():
         data = lf.data
-        for kind in STANCE_KINDS:
+        for kind in (*STANCE_KINDS, RHETORICAL):
             index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
-        for kind in CLAIM_KINDS:
+        for kind in (*CLAIM_KINDS, CHEAPER):
             index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))
         index.add_all("generic", lf.lang, data.get("alternative", {}).get("generic", []))
+        disclosures = data.get("promotion", {}).get("disclosure", [])
+        index.silence(fold_phrase(tag) for tag in disclosures if tag.startswith("#"))
     return index
 
 
@@ -142,6 +147,9 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
         templates=tuple(templates),
         amount_re=amount_re,
         paid_re=paid_re,
+        false_friends=frozenset(
+            fold_phrase(w) for w in (chosen[0].data.get("false_friends", []) if chosen else [])
+        ),
     )
 
 

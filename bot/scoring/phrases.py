@@ -63,6 +63,12 @@ class PhraseIndex:
         self._count = 0
         self._seen: set[str] = set()
         self._relevant: set[str] = set()
+        self._silent: set[str] = set()
+
+    def silence(self, tokens: Iterable[str]) -> None:
+        """Tokens that start no phrase: "#reklam" discloses an ad, it is no hype claim."""
+        self._silent.update(tokens)
+        self._forget()
 
     def add(self, kind: str, lang: str, text: str) -> None:
         tokens = tokenize(fold_phrase(text))
@@ -90,6 +96,8 @@ class PhraseIndex:
 
     def _candidates(self, tok: str) -> tuple[Phrase, ...]:
         """Phrases that may start at token `tok` (a #hashtag only starts one-word claims)."""
+        if tok in self._silent:
+            return ()
         hashtag = tok[:1] == "#"
         word = tok[1:] if hashtag else tok
         found = list(self.exact.get(word, ()))
@@ -207,7 +215,7 @@ class _Starts:
 
 
 _NOT_IN_HASHTAGS = frozenset(
-    {"negative", "positive", "strong_positive", "hedge", "sarcasm", "generic"}
+    {"negative", "positive", "strong_positive", "hedge", "sarcasm", "generic", "rhetorical"}
 )
 
 

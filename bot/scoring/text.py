@@ -56,12 +56,19 @@ CURRENCY_RE = re.compile(
 
 
 def fold(text: str) -> str:
-    """Lower-case, diacritic-free form of `text` used for every comparison."""
-    if text.isascii():
-        return text.lower()  # the same as casefold for ASCII, and ~20x cheaper than translate
-    # Only the few characters that change are looked up (translate looked up every
-    # character, ~40 ns each): the same per-character mapping, then casefold.
-    return _FOLDED_RE.sub(_fold_char, text).casefold()
+    """Lower-case, diacritic-free form of `text` used for every comparison.
+
+    A letter stretched three times or more counts once ("sooo" is "so",
+    "cuidadooo" is "cuidado", "sååå" is "så"): how people stress a word in a caption.
+    """
+    # ASCII: lower() is casefold there, ~20x cheaper than translate. Otherwise only the
+    # few characters that change are looked up (translate looked up every character,
+    # ~40 ns each): the same per-character mapping, then casefold.
+    folded = text.lower() if text.isascii() else _FOLDED_RE.sub(_fold_char, text).casefold()
+    return _STRETCHED_RE.sub(r"\1", folded)
+
+
+_STRETCHED_RE = re.compile(r"([^\W\d_])\1{2,}")
 
 
 def _fold_char(match: re.Match[str]) -> str:
