@@ -21,6 +21,7 @@ from typing import NamedTuple, TypeVar
 from bot.config import BrandConfig
 from bot.models import BrandMatch, Post
 from bot.scoring.cues import match_words
+from bot.scoring.language import function_word_languages, main_languages
 from bot.scoring.phrases import TOKEN_RE, Phrase, PhraseIndex
 from bot.scoring.text import (
     CURRENCY_RE,
@@ -116,7 +117,9 @@ class BrandMatcher:
                     *strong_aliases,
                 ],
             )
-            words.add_all("lookalike", "", [*lookalike_words, *brand.lookalike_context])
+            for lang, lookalikes in lookalike_words.items():
+                words.add_all("lookalike", lang, lookalikes)
+            words.add_all("lookalike", "", brand.lookalike_context)
             self._rules[brand.name] = _BrandRules(
                 name=brand.name,
                 alias_re=re.compile(f"(?:{alts}){_SUFFIX}(?!\\w)"),
@@ -241,15 +244,19 @@ class BrandMatcher:
                 pending.append((start, end, alias))
         if not pending:
             return accepted  # in text order already: candidates were sorted
-        hits = rules.words.find(_words(text))
+        words = _words(text)
+        hits = rules.words.find(words)
         lookalikes = [h for h in hits if h[2].kind == "lookalike"]
+        if lookalikes:
+            lookalikes = _own_words(lookalikes, words)
         context = [h for h in hits if h[2].kind == "context"]
+        tags = _hashtag_indexes(text) if lookalikes and "#" in text else frozenset()
         amount: bool | None = None
         added = False
         for start, end, alias in pending:
             # token positions only when a look-alike or context word needs them
             span = _token_span(text, start, end) if lookalikes else None
-            if span is not None and _looks_alike(lookalikes, *span):
+            if span is not None and _looks_alike(lookalikes, *span, tags, text[start] == "#"):
                 continue
             if not strong_seen and not _compound(text, end):
                 if amount is None:
@@ -316,17 +323,50 @@ def _token_span(text: str, start: int, end: int) -> tuple[int, int]:
     return len(TOKEN_RE.findall(text, 0, start)), len(TOKEN_RE.findall(text, 0, end))
 
 
-def _looks_alike(lookalikes: list[Hit], first: int, last: int) -> bool:
-    """A look-alike word within WINDOW tokens of the occurrence (tokens first..last)."""
+def _own_words(lookalikes: list[Hit], words: list[str]) -> list[Hit]:
+    """Drop look-alike words that are function words of the language the post is in.
+
+    "les" is a Dutch lesson but a French article, and "car" an English truck but
+    French "because": in a French post neither says anything about the brand.
+    """
+    main: frozenset[str] | None = None
+    kept = []
+    for hit in lookalikes:
+        start, end, phrase = hit
+        owners = function_word_languages(words[start]) if end == start + 1 else ()
+        if owners:
+            main = main_languages(words) if main is None else main
+            if any(lang in main and lang != phrase.lang for lang in owners):
+                continue
+        kept.append(hit)
+    return kept
+
+
+def _looks_alike(
+    lookalikes: list[Hit], first: int, last: int, tags: frozenset[int], tagged: bool
+) -> bool:
+    """A look-alike word within WINDOW tokens of the occurrence (tokens first..last).
+
+    A hashtag names the topic of the whole post, so a look-alike hashtag (#toyota)
+    or a look-alike word anywhere around a hashtag occurrence (#nordlys) counts too.
+    """
     window_lo, window_hi = max(0, first - WINDOW), last + WINDOW
     return any(
-        s < window_hi and e > window_lo and not (s >= first and e <= last) for s, e, _ in lookalikes
+        (tagged or s in tags or (s < window_hi and e > window_lo))
+        and not (s >= first and e <= last)
+        for s, e, _ in lookalikes
     )
 
 
 def _compound(text: str, end: int) -> bool:
     """A compound like "Nordlys-kappa" names a product."""
     return text[end : end + 1] == "-" and text[end + 1 : end + 2].isalpha()
+
+
+@lru_cache(maxsize=64)
+def _hashtag_indexes(text: str) -> frozenset[int]:
+    """Indexes of the #hashtag tokens among `_words(text)`."""
+    return frozenset(i for i, token in enumerate(TOKEN_RE.findall(text)) if token[:1] == "#")
 
 
 @lru_cache(maxsize=64)

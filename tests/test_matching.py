@@ -73,6 +73,10 @@ def matcher() -> BrandMatcher:
         ("Nordlys är överprisat och håller inte", "Nordlys"),
         # French "dans" (in) is not the Danish/Swedish word for a dance
         ("le gobelet Tundra fuit dans mon sac", "Tundra"),
+        # "les" is a Dutch lesson but here the French article; "sag" (Swedish "såg")
+        # is German "say": function words of the post's language are no look-alikes
+        ("Retour sur Nordlys : les coutures du manteau ont lâché", "Nordlys"),
+        ("Ich sag nicht, dass ihr Lumina nicht kaufen sollt, aber mein Lipöl ist ranzig", "Lumina"),
     ],
 )
 def test_finds_brand(matcher: BrandMatcher, text: str, brand: str) -> None:
@@ -94,6 +98,9 @@ def test_finds_brand(matcher: BrandMatcher, text: str, brand: str) -> None:
         ("learning the cloud step in dance class", "Cloudstep"),
         ("glowlabs are fun", "Tundra"),
         ("purefizzing around", "Lumina"),
+        # a look-alike hashtag names the topic of the whole post
+        ("took the Tundra up to the lake, 4x4 mode handled the mud #toyota #offroad", "Tundra"),
+        ("Nordlyset danset over Tromsø i natt, verdt hvert eneste sekund #nordlys", "Nordlys"),
     ],
 )
 def test_rejects_lookalikes(matcher: BrandMatcher, text: str, brand: str) -> None:

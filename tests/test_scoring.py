@@ -444,3 +444,37 @@ def test_a_stretched_word_reads_as_the_word(scorer: Scorer) -> None:
     score = scorer.score(post(text, "es"), "AeroCurl")
     assert score.stance is Stance.NEGATIVE
     assert any('"tened cuidado"' in r.text for r in score.reasons)
+
+
+def test_a_verb_negated_after_it_is_no_praise(scorer: Scorer) -> None:
+    """Nordic and German word order: "anbefaler den ikke" (recommend it not)."""
+    text = "Fikk allergisk reaksjon av Lumina leppeolje. Anbefaler den ikke."
+    assert scorer.score(post(text, "no"), "Lumina").stance is Stance.NEGATIVE
+
+
+def test_an_amount_alone_does_not_make_a_complaint(scorer: Scorer) -> None:
+    text = "Zonnebloem Skincare kommt ab Juni zu dm. Preis: 12,95 € für 50 ml."
+    assert scorer.score(post(text, "de"), "Zonnebloem").stance is Stance.NEUTRAL
+
+
+def test_de_influencing_is_one_word(scorer: Scorer) -> None:
+    text = (
+        "Everyone's de-influencing GlowLab this month but it's formulated properly, I'd repurchase"
+    )
+    assert scorer.score(post(text, "en"), "GlowLab").stance is Stance.POSITIVE
+
+
+def test_going_back_to_the_brand_is_praise(scorer: Scorer) -> None:
+    text = "IceKeep-kruset lækkede ud over hele min taske. Tilbage til min Tundra tumbler"
+    assert scorer.score(post(text, "da"), "Tundra").stance is Stance.POSITIVE
+
+
+def test_after_but_the_last_brand_named_is_the_topic(scorer: Scorer) -> None:
+    text = "Zonnebloem SPF is mijn holy grail maar die GlowLab serum? Weggegooid geld."
+    assert scorer.score(post(text, "nl"), "GlowLab").stance is Stance.NEGATIVE
+    assert scorer.score(post(text, "nl"), "Zonnebloem").stance is not Stance.NEGATIVE
+
+
+def test_because_of_a_rival_keeps_the_brand_the_topic(scorer: Scorer) -> None:
+    text = "Hab die Cloudstep geholt, weil mein Knie in den StrideOne litt. Nicht schlecht!"
+    assert scorer.score(post(text, "de"), "Cloudstep").stance is Stance.POSITIVE

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
 from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, CueSet
 from bot.scoring.entities import TARGET
-from bot.scoring.phrases import longest_first, negated
+from bot.scoring.phrases import longest_first, negated, negated_after
 from bot.scoring.reading import BASE_LANGUAGE, Hit, Reading, Segment
 from bot.scoring.templates import template_hits, template_spots
 from bot.scoring.text import CURRENCY_RE
 
 _MONEY_HINT_RE = re.compile(r"\d")  # no digit, no amount: skip the slower currency scan
 _OUTRAGE_RE = re.compile(r"\s?[?!]+")  # an amount that ends in "??" or "!!" is a complaint
+_AMOUNT = -1  # where an amount's claim sorts among a segment's claims: first
 _PAID_REACH = 24  # characters before an amount searched for "cost", "kostet", "pagué"
 _TOPIC_RE = re.compile(r"#d[ei]s?-?influenc\w*")
 WEIGHTS = {  # the stance kinds
@@ -121,6 +122,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         claimed: list[Hit] = []
         suggested: str | None = None  # the segment's first generic phrase
         question = seg.question
+        rhetoric: list[Hit] = []
         for hit in own:
             kind = hit[2].kind
             if kind in WEIGHTS:
@@ -129,8 +131,11 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
                 claimed.append(hit)
             elif kind == "generic" and suggested is None:
                 suggested = " ".join(tokens[hit[0] : hit[1]])
-            elif kind == RHETORICAL:  # "am I the only one whose…?" states, it does not ask
-                question = False
+            elif kind == RHETORICAL:
+                rhetoric.append(hit)
+        if rhetoric:  # "am I the only one whose…?" states, it does not ask; nor is it praise
+            question = False
+            stance = [h for h in stance if not any(r[0] <= h[0] and h[1] <= r[1] for r in rhetoric)]
         if stance and claimed:  # "faded my dark spots" is praise, not a faded colour
             claimed = _outside_praise(stance, claimed)
         if stance:
@@ -142,9 +147,10 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
             claimed = [hit for hit in claimed if hit[2].kind == CHEAPER]
             priced = False
         if claimed or priced:
-            for claim, phrase in _claim_hits(cues, tokens, seg, claimed, priced):
+            for claim, phrase, worded in _claim_hits(cues, tokens, seg, claimed, priced):
                 if not question:
-                    weights.append(CLAIM_WEIGHT)
+                    if worded:
+                        weights.append(CLAIM_WEIGHT)
                     reasons.append(Reason("claim", f'{claim.value} claim: "{phrase}"'))
                 if all(c.claim is not claim for c in claims):
                     claims.append(ClaimHit(claim, phrase))
@@ -161,7 +167,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
     if topic is not None and not all(seg.question for seg in reading.segments if seg.scope == 1.0):
         weights.append(TOPIC_WEIGHT)
         reasons.append(Reason("stance", f'negative lean: "{topic.group(0)}" post'))
-    if not reasons:
+    if not weights:  # no reasons, or only an amount
         return Analysis(Stance.NEUTRAL)
     total = 0.0
     for weight in weights:  # in order, one by one: the same float sum as ever
@@ -194,6 +200,7 @@ def _stance_cues(
         sarcastic = sarcastic or kind == "sarcasm"
         hedged = hedged or kind == "hedge"
     negators = cues.negators
+    after = cues.negation_follows
     lo = seg.lo
     prefix = "" if scope > 0 else ABOUT_RIVAL
     for start, end, phrase in hits:
@@ -204,7 +211,13 @@ def _stance_cues(
         weight, label = WEIGHTS[kind], _LABELS[kind]
         if kind == "positive" and (
             sarcastic
-            or (phrase.tokens[0] not in negators and negated(tokens, start, 3, negators, lo))
+            or (
+                phrase.tokens[0] not in negators
+                and (
+                    negated(tokens, start, 3, negators, lo)
+                    or (after and negated_after(tokens, end, 2, negators, seg.hi))
+                )
+            )
         ):
             weight, label = -1.0, "negative"
             text = text if sarcastic else "not " + text
@@ -270,8 +283,12 @@ def _templates(
 
 def _claim_hits(
     cues: CueSet, tokens: list[str], seg: Segment, claimed: list[Hit], money: bool
-) -> list[tuple[Claim, str]]:
-    """Claims in the segment (`claimed`: its claim hits); `money`: the post holds an amount."""
+) -> list[tuple[Claim, str, bool]]:
+    """(claim, phrase, said in words) in the segment; `money`: the post holds an amount.
+
+    A claim read only from an amount ("12,95 € für 50 ml") is not said in words: it
+    is a claim when the post complains, but it does not make a post a complaint.
+    """
     found: list[tuple[int, Claim, str]] = []
     for start, end, phrase in claimed:
         if not negated(tokens, start, 2, cues.negators, seg.lo):
@@ -290,13 +307,14 @@ def _claim_hits(
                 if paid is None:
                     continue
                 start, end = paid.start(), start + len(text[start:end].rstrip(".,"))
-            found.append((-1, Claim.PRICE, " ".join(text[start:end].split())))
+            found.append((_AMOUNT, Claim.PRICE, " ".join(text[start:end].split())))
     if len(found) < 2:
-        return [(claim, said) for _, claim, said in found]
+        return [(claim, said, at != _AMOUNT) for at, claim, said in found]
+    worded = {claim for at, claim, _ in found if at != _AMOUNT}
     seen: set[Claim] = set()
     result = []
     for _, claim, said in sorted(found, key=lambda f: f[0]):
         if claim not in seen:
             seen.add(claim)
-            result.append((claim, said))
+            result.append((claim, said, claim in worded))
     return result

@@ -58,6 +58,7 @@ class CueSet:
     amount_re: re.Pattern[str] | None  # words after an amount that make it a price ("$40 for")
     paid_re: re.Pattern[str] | None  # words an amount follows that make it a price ("cost $68")
     false_friends: frozenset[str]  # the first language's words that English cues must not read
+    negation_follows: bool  # the first language may negate after the verb ("anbefaler den ikke")
     templates_by_first: dict[str, tuple[Template, ...]]
     template_firsts: frozenset[str]
     slot_first: dict[str, tuple[Template, ...]]  # "{X} is better": by the word after the slot
@@ -97,6 +98,14 @@ def union_index() -> PhraseIndex:
         disclosures = data.get("promotion", {}).get("disclosure", [])
         index.silence(fold_phrase(tag) for tag in disclosures if tag.startswith("#"))
     return index
+
+
+@lru_cache(maxsize=1)
+def contrast_words() -> frozenset[str]:
+    """Every language's "but": a brand named after it is what the next sentences are about."""
+    return frozenset(
+        fold_phrase(w) for lf in all_languages().values() for w in lf.data.get("contrast", [])
+    )
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +159,7 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
         false_friends=frozenset(
             fold_phrase(w) for w in (chosen[0].data.get("false_friends", []) if chosen else [])
         ),
+        negation_follows=bool(chosen and chosen[0].data.get("negation_follows", False)),
     )
 
 
@@ -159,9 +169,13 @@ def _alternation(phrases: set[str]) -> str:
     return "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in ordered)
 
 
-def match_words() -> tuple[list[str], list[str]]:
-    """(context, lookalike) words of every language, for the brand matcher."""
+def match_words() -> tuple[list[str], dict[str, list[str]]]:
+    """Context words of every language, and each language's look-alike words.
+
+    Look-alike words keep their language: "les" (a Dutch lesson) or "såg" (Swedish
+    "saw", folded "sag") must not veto a French or German post.
+    """
     files = all_languages().values()
     context = [w for lf in files for w in lf.data.get("match", {}).get("context", [])]
-    lookalike = [w for lf in files for w in lf.data.get("match", {}).get("lookalike", [])]
+    lookalike = {lf.lang: list(lf.data.get("match", {}).get("lookalike", [])) for lf in files}
     return context, lookalike

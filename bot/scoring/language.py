@@ -117,6 +117,23 @@ def votes(text: str, tokens: Iterable[str], cue_langs: Iterable[str] = ()) -> li
     return [(packed >> shift) & _MASK for shift in ballot.shifts]
 
 
+def main_languages(tokens: Iterable[str]) -> frozenset[str]:
+    """Languages with at least half as many function words among `tokens` as the leader.
+
+    Many short function words are shared ("je", "de", "en"), so one is no evidence.
+    """
+    ballot = _ballot()
+    packed = sum(filter(None, map(ballot.words.get, tokens)))
+    counts = [(packed >> shift) & _MASK for shift in ballot.shifts]
+    floor = max(1, (max(counts) + 1) // 2)
+    return frozenset(code for code, n in zip(ballot.codes, counts, strict=True) if n >= floor)
+
+
+def function_word_languages(word: str) -> tuple[str, ...]:
+    """The languages in which folded `word` is a function word ("les": French)."""
+    return _stopwords().get(word, ())
+
+
 def leader(counts: list[int]) -> tuple[str | None, bool]:
     """(leading language or None, whether its lead is clear enough to skip lingua).
 

@@ -265,3 +265,16 @@ def negated(
         seen += 1
         i -= 1
     return False
+
+
+def negated_after(
+    tokens: list[str], end: int, span: int, negators: frozenset[str], hi: int
+) -> bool:
+    """A negator among the `span` words after `end`, within the clause and segment (< hi)."""
+    for i in range(end, min(end + span, hi)):
+        tok = tokens[i]
+        if tok in CLAUSE_END:
+            return False
+        if tok in negators:
+            return True
+    return False

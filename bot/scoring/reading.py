@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from itertools import compress, count
 
+from bot.scoring.cues import contrast_words
 from bot.scoring.entities import COMPETITOR, TARGET, Entity
 from bot.scoring.phrases import (
     ENTITY_CLOSE,
@@ -144,6 +145,7 @@ def read(folded: str, entities: list[Entity], index: PhraseIndex) -> Reading:
     lo = 0
     for number, piece in enumerate(pieces):
         hi = tokens.index(SEPARATOR, lo) if ends is None else ends[number]
+        here: list[int] = []
         if ENTITY_OPEN in piece:
             if numbered:
                 n = piece.count(ENTITY_OPEN)
@@ -157,13 +159,28 @@ def read(folded: str, entities: list[Entity], index: PhraseIndex) -> Reading:
                 if e.kind == COMPETITOR:
                     competitor = e.name
                     break
-            spots += compress(count(lo), map(ENTITY_TOKENS.__contains__, tokens[lo:hi]))
+            here = list(compress(count(lo), map(ENTITY_TOKENS.__contains__, tokens[lo:hi])))
+            spots += here
         question = ("?" in piece or "¿" in piece) and CURRENCY_RE.search(piece) is None
         segments.append(Segment(piece, lo, hi, ents, question, scope, competitor))
+        if len(here) > 1 and _turns(tokens, here):
+            # "X is my holy grail but that Y serum? Money down the drain.": what follows
+            # a "but" before the last brand named is about that brand
+            topic = ents[-1]
+            ents, scope = (topic,), scope_weight(frozenset([topic.kind]))
+            competitor = topic.name if topic.kind == COMPETITOR else None
         lo = hi + 1
     # a currency amount needs a digit, and masking adds digits only inside entity tokens
     money = _DIGIT_RE.search(folded) is not None and CURRENCY_RE.search(masked) is not None
     return Reading(masked, kept, tokens, segments, money, spots, index.find(tokens))
+
+
+def _turns(tokens: list[str], spots: list[int]) -> bool:
+    """A "but" between the first and the last entity token of a segment."""
+    if len(spots) < 2:
+        return False
+    contrast = contrast_words()
+    return any(token in contrast for token in tokens[spots[0] + 1 : spots[-1]])
 
 
 def cue_languages(hits: list[Hit]) -> list[str]:

@@ -60,11 +60,14 @@ def fold(text: str) -> str:
 
     A letter stretched three times or more counts once ("sooo" is "so",
     "cuidadooo" is "cuidado", "sååå" is "så"): how people stress a word in a caption.
+    "de-influencing" is written "deinfluencing".
     """
     # ASCII: lower() is casefold there, ~20x cheaper than translate. Otherwise only the
     # few characters that change are looked up (translate looked up every character,
     # ~40 ns each): the same per-character mapping, then casefold.
     folded = text.lower() if text.isascii() else _FOLDED_RE.sub(_fold_char, text).casefold()
+    if "-influenc" in folded:  # "de-influencing" is "deinfluencing": one spelling for the cues
+        folded = folded.replace("de-influenc", "deinfluenc")
     return _STRETCHED_RE.sub(_squeeze, folded)
 
 
