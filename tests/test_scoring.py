@@ -478,3 +478,33 @@ def test_after_but_the_last_brand_named_is_the_topic(scorer: Scorer) -> None:
 def test_because_of_a_rival_keeps_the_brand_the_topic(scorer: Scorer) -> None:
     text = "Hab die Cloudstep geholt, weil mein Knie in den StrideOne litt. Nicht schlecht!"
     assert scorer.score(post(text, "de"), "Cloudstep").stance is Stance.POSITIVE
+
+
+def test_a_price_conceded_before_but_is_no_complaint(scorer: Scorer) -> None:
+    text = "Min Nordlys-kappa från 2018 ser fortfarande ny ut. Dyr ja, men den håller."
+    score = scorer.score(post(text, "sv"), "Nordlys")
+    assert score.stance is Stance.POSITIVE
+
+
+def test_wondering_without_a_question_mark_is_a_question(scorer: Scorer) -> None:
+    text = "noen som har prøvd glowlab serum? lurer på om det er verdt det 🤔"
+    assert scorer.score(post(text, "no"), "GlowLab").stance is Stance.NEUTRAL
+
+
+def test_a_trailing_hashtag_fills_no_template_slot(scorer: Scorer) -> None:
+    text = "zonnebloem spf me dejó granitos 😩 el de mercadona me va mil veces mejor #zonnebloemspf"
+    score = scorer.score(post(text, "es"), "Zonnebloem")
+    assert score.stance is Stance.NEGATIVE
+    assert score.alternative == "generic"
+
+
+@pytest.mark.parametrize(
+    ("lang", "brand", "text"),
+    [
+        ("en", "Lumina", "everyone hates on lumina rn but tbh the cherry shade is the one 🍒"),
+        ("sv", "AeroCurl", "alla hatar på aerocurl men ärligt den är värd varenda krona"),
+        ("fr", "AeroCurl", "tout le monde crache sur l'aerocurl mais perso je la rachèterais"),
+    ],
+)
+def test_everyone_hates_on_it_but(scorer: Scorer, lang: str, brand: str, text: str) -> None:
+    assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE

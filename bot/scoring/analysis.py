@@ -15,7 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
-from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, CueSet
+from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, WONDER, CueSet, contrast_words
 from bot.scoring.entities import TARGET
 from bot.scoring.phrases import longest_first, negated, negated_after
 from bot.scoring.reading import BASE_LANGUAGE, Hit, Reading, Segment
@@ -123,6 +123,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         suggested: str | None = None  # the segment's first generic phrase
         question = seg.question
         rhetoric: list[Hit] = []
+        wonders = False
         for hit in own:
             kind = hit[2].kind
             if kind in WEIGHTS:
@@ -133,9 +134,15 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
                 suggested = " ".join(tokens[hit[0] : hit[1]])
             elif kind == RHETORICAL:
                 rhetoric.append(hit)
+            elif kind == WONDER:
+                wonders = True
         if rhetoric:  # "am I the only one whose…?" states, it does not ask; nor is it praise
             question = False
             stance = [h for h in stance if not any(r[0] <= h[0] and h[1] <= r[1] for r in rhetoric)]
+        elif wonders:
+            question = True
+        if claimed and stance:  # "pricey, but worth every cent": the price is conceded
+            claimed = _conceded(tokens, seg, stance, claimed)
         if stance and claimed:  # "faded my dark spots" is praise, not a faded colour
             claimed = _outside_praise(stance, claimed)
         if stance:
@@ -230,6 +237,15 @@ def _stance_cues(
                 f'{prefix}{label}: "{text}" ({phrase.lang})',
             )
         )
+
+
+def _conceded(tokens: list[str], seg: Segment, stance: list[Hit], claimed: list[Hit]) -> list[Hit]:
+    """Claims before a "but" that praise follows are conceded, not complained about."""
+    contrast = contrast_words()
+    turn = next((i for i in range(seg.lo, seg.hi) if tokens[i] in contrast), None)
+    if turn is None or not any(h[0] > turn and h[2].kind in _PRAISE for h in stance):
+        return claimed
+    return [h for h in claimed if h[0] > turn]
 
 
 def _outside_praise(stance: list[Hit], claimed: list[Hit]) -> list[Hit]:

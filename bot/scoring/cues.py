@@ -22,6 +22,7 @@ SLOT = "{x}"
 STANCE_KINDS = ("negative", "positive", "strong_positive", "hedge", "sarcasm")
 CLAIM_KINDS = tuple(c.value for c in Claim)
 RHETORICAL = "rhetorical"  # question openers that state a complaint ("am I the only one…")
+WONDER = "wonder"  # a question without "?": "wondering if it's worth it"
 CHEAPER = "cheaper"  # price phrases that also count when said of a rival ("half the price")
 TEMPLATE_KINDS = ("recommend", "target_negative")
 
@@ -90,7 +91,7 @@ def union_index() -> PhraseIndex:
     index = PhraseIndex()
     for lf in all_languages().values():
         data = lf.data
-        for kind in (*STANCE_KINDS, RHETORICAL):
+        for kind in (*STANCE_KINDS, RHETORICAL, WONDER):
             index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
         for kind in (*CLAIM_KINDS, CHEAPER):
             index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))

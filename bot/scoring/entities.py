@@ -15,3 +15,4 @@ class Entity(NamedTuple):
     name: str
     start: int
     end: int
+    tag: bool = False  # written as a #hashtag: a label of the post, not a word of a sentence

@@ -215,7 +215,16 @@ class _Starts:
 
 
 _NOT_IN_HASHTAGS = frozenset(
-    {"negative", "positive", "strong_positive", "hedge", "sarcasm", "generic", "rhetorical"}
+    {
+        "negative",
+        "positive",
+        "strong_positive",
+        "hedge",
+        "sarcasm",
+        "generic",
+        "rhetorical",
+        "wonder",
+    }
 )
 
 

@@ -253,7 +253,10 @@ class Scorer:
 
     def _entities(self, folded: str, brand: str) -> list[Entity]:
         found = self._matcher.all_occurrences(folded)
-        entities = [Entity(TARGET, brand, o.start, o.end) for o in found.get(brand, ())]
+        entities = [
+            Entity(TARGET, brand, o.start, o.end, folded[o.start] == "#")
+            for o in found.get(brand, ())
+        ]
         names, comp_re = self._competitors.get(brand, _NO_COMPETITORS)
         if comp_re is not None and any(map(folded.__contains__, self._competitor_anchors[brand])):
             for m in comp_re.finditer(folded):
@@ -262,14 +265,18 @@ class Scorer:
                     continue
                 matched = m.group()
                 name = names.get(matched) or names[" ".join(matched.split())]
-                entities.append(Entity(COMPETITOR, name, start, m.end()))
+                entities.append(
+                    Entity(COMPETITOR, name, start, m.end(), start > 0 and folded[start - 1] == "#")
+                )
         if len(found) > (brand in found):
             competitors = set(names.values())
             for other, occurrences in found.items():
                 if other == brand:
                     continue
                 kind = COMPETITOR if other in competitors else OTHER
-                entities.extend(Entity(kind, other, o.start, o.end) for o in occurrences)
+                entities.extend(
+                    Entity(kind, other, o.start, o.end, folded[o.start] == "#") for o in occurrences
+                )
         return entities
 
 

@@ -106,6 +106,8 @@ def template_hits(
             end, ent, denied = found
             kind = "target_negative" if tpl.kind == "recommend" and denied else tpl.kind
             if ent is not None:
+                if entities[ent].tag:  # "…mil veces mejor #zonnebloemspf": a tag, not a slot
+                    continue
                 raw.append((i, end, kind, entities[ent]))
             elif kind == "recommend":
                 before = [entities[e] for e in map(ENTITY_IDS.get, tokens[lo:i]) if e is not None]
