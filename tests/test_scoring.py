@@ -508,3 +508,32 @@ def test_a_trailing_hashtag_fills_no_template_slot(scorer: Scorer) -> None:
 )
 def test_everyone_hates_on_it_but(scorer: Scorer, lang: str, brand: str, text: str) -> None:
     assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE
+
+
+LIST = (
+    "Ting jeg deinfluencer denne måned: 1) Nordlys' nye kollektion, 1.400 kr, nej tak "
+    "2) PureFizz smager af vingummi. Ting jeg IKKE deinfluencer: Tundra cup, holder isen hele dagen"
+)
+
+
+@pytest.mark.parametrize(
+    ("brand", "stance"),
+    [("Nordlys", Stance.NEGATIVE), ("PureFizz", Stance.NEGATIVE), ("Tundra", Stance.POSITIVE)],
+)
+def test_a_list_header_speaks_for_its_items(scorer: Scorer, brand: str, stance: Stance) -> None:
+    score = scorer.score(post(LIST, "da"), brand)
+    assert score.stance is stance
+    assert any("listed under" in r.text for r in score.reasons) or stance is Stance.POSITIVE
+
+
+def test_a_ticked_item_is_an_exception_to_the_list(scorer: Scorer) -> None:
+    text = (
+        "Deinfluencing-Liste März: ❌ Lumina Lip Oil, 24 € für 4 ml ✅ Nordlys Jacke, 4 Jahre alt"
+    )
+    assert scorer.score(post(text, "de"), "Lumina").stance is Stance.NEGATIVE
+    assert scorer.score(post(text, "de"), "Nordlys").stance is Stance.POSITIVE
+
+
+def test_a_slot_does_not_reach_across_a_colon(scorer: Scorer) -> None:
+    text = "the only 2 things surviving my de-influencing era: AeroCurl and Lumina lip oil"
+    assert scorer.score(post(text, "en"), "AeroCurl").stance is Stance.POSITIVE

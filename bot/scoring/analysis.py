@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
 from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, WONDER, CueSet, contrast_words
 from bot.scoring.entities import TARGET
+from bot.scoring.listing import list_headers, listed, may_hold_lists
 from bot.scoring.phrases import longest_first, negated, negated_after
 from bot.scoring.reading import BASE_LANGUAGE, Hit, Reading, Segment
 from bot.scoring.templates import template_hits, template_spots
@@ -97,6 +98,9 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
     masked = reading.masked
     tokens = reading.tokens
     hits = active(reading.hits, cues.langs, cues.false_friends) if reading.hits else []
+    headers = list_headers(tokens, hits, cues.negators) if may_hold_lists(masked) else []
+    if headers:  # a list header's words speak for its items, not for the post
+        hits = [h for h in hits if not any(x.lo <= h[0] < x.colon for x in headers)]
     # Post-level gates: most posts hold no amount, no brand-specific generic phrase and
     # few template words, so those per-segment scans are skipped outright.
     money = reading.money and cues.amount_re is not None
@@ -166,10 +170,16 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         if suggested is None and extra is not None:
             found = extra.search(seg.text)
             suggested = found.group(0) if found is not None else None
-        if suggested is not None:
+        if suggested is not None and not question:  # "is it at the drugstore yet?" asks
             generic = True
             weights.append(GENERIC_WEIGHT)
             reasons.append(Reason("alternative", f'suggests a generic alternative: "{suggested}"'))
+    for header in headers:
+        keep = listed(header, tokens, reading.entities)
+        if keep is not None:
+            weights.append(TEMPLATE_WEIGHT if keep else -TEMPLATE_WEIGHT)
+            label = "positive" if keep else "negative"
+            reasons.append(Reason("stance", f'{label}: listed under "{header.text}"'))
     topic = _TOPIC_RE.search(masked) if "#d" in masked else None
     if topic is not None and not all(seg.question for seg in reading.segments if seg.scope == 1.0):
         weights.append(TOPIC_WEIGHT)

@@ -55,6 +55,7 @@ class CueSet:
     langs: tuple[str, ...]
     negators: frozenset[str]
     pronouns: frozenset[str]
+    than: frozenset[str]  # "better than {X}" is no recommendation of X: no slot after these
     templates: tuple[Template, ...]
     amount_re: re.Pattern[str] | None  # words after an amount that make it a price ("$40 for")
     paid_re: re.Pattern[str] | None  # words an amount follows that make it a price ("cost $68")
@@ -127,6 +128,7 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
     templates: list[Template] = []
     negators: set[str] = set()
     pronouns: set[str] = set()
+    than: set[str] = set()
     amounts: set[str] = set()
     paid: set[str] = set()
     for lf in chosen:
@@ -137,6 +139,7 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
         )
         negators.update(fold_phrase(n) for n in data.get("negators", []))
         pronouns.update(fold_phrase(p) for p in alt.get("pronouns", []))
+        than.update(fold_phrase(p) for p in alt.get("than", []))
         amounts.update(fold_phrase(a) for a in data.get("amount_for", []))
         paid.update(fold_phrase(a) for a in data.get("amount_after", []))
     amount_re = re.compile(r"\s*(?:" + _alternation(amounts) + r")(?!\w)") if amounts else None
@@ -154,6 +157,7 @@ def cue_set(langs: tuple[str, ...]) -> CueSet:
         langs=tuple(lf.lang for lf in chosen),
         negators=frozenset(negators),
         pronouns=frozenset(pronouns),
+        than=frozenset(than),
         templates=tuple(templates),
         amount_re=amount_re,
         paid_re=paid_re,

@@ -11,11 +11,14 @@ from itertools import compress, count
 
 from bot.scoring.cues import CueSet, Template
 from bot.scoring.entities import COMPETITOR, Entity
-from bot.scoring.phrases import ENTITY_IDS, negated
+from bot.scoring.phrases import CLAUSE_END, ENTITY_IDS, negated
 
 
 def _slot(tokens: list[str], pos: int, hi: int, cues: CueSet) -> tuple[int, int | None] | None:
-    """Position and entity number (None for a pronoun) of a slot within two filler words."""
+    """Position and entity number (None for a pronoun) of a slot within two filler words.
+
+    "than" is no filler: "mejor que ZestUp" says better than ZestUp, not "buy ZestUp".
+    """
     for i in range(pos, pos + 3):
         if i >= hi:
             return None
@@ -25,6 +28,8 @@ def _slot(tokens: list[str], pos: int, hi: int, cues: CueSet) -> tuple[int, int 
             return i, ent
         if tok in cues.pronouns:
             return i, None
+        if tok in cues.than or tok in CLAUSE_END:  # nor does a slot reach across ":"
+            return None
     return None
 
 

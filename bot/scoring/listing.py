@@ -1,0 +1,78 @@
+"""De-influencing lists: "things I'm de-influencing this month: 1) … 2) …".
+
+A list header says what every item under it is (negative, or positive for "the
+only things I'm NOT de-influencing:"), whatever the item's own words; the header's
+own words say nothing about any one brand. A header is a clause that names
+de-influencing and no brand, and ends in ":" or right before a "1)" list number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.scoring.entities import TARGET, Entity
+from bot.scoring.phrases import ENTITY_IDS, SEPARATOR, Phrase
+
+_TOPIC = ("deinfluenc", "desinfluenc")
+_STARTS = frozenset(".!?…" + SEPARATOR)  # what a header clause starts after
+_KEEP = frozenset(["✅", "✔", "👍", "💚"])  # item marks (emoji are tokens of their own)
+_DROP = frozenset(["❌", "✖", "🚫", "👎"])
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    lo: int  # its first token
+    colon: int  # the token ending it: ":" or the list number
+    end: int  # its items end here: the next header or the end of the post
+    positive: bool
+    text: str
+
+
+def may_hold_lists(masked: str) -> bool:
+    """A cheap gate: most posts name no de-influencing list."""
+    return any(t in masked for t in _TOPIC) and (":" in masked or ")" in masked)
+
+
+def list_headers(
+    tokens: list[str], hits: list[tuple[int, int, Phrase]], negators: frozenset[str]
+) -> list[Header]:
+    ends = [
+        i
+        for i, tok in enumerate(tokens)
+        if tok == ":" or (tok == "1" and i + 1 < len(tokens) and tokens[i + 1] in ").")
+    ]
+    found: list[tuple[int, int, bool, str]] = []
+    for colon in ends:
+        lo = colon
+        while lo > 0 and tokens[lo - 1] not in _STARTS and tokens[lo - 1] != ":":
+            lo -= 1
+        words = tokens[lo:colon]
+        if not any(w.startswith(_TOPIC) for w in words) or any(w in ENTITY_IDS for w in words):
+            continue
+        positive = any(w in negators for w in words) or any(
+            lo <= s < colon and p.kind == "strong_positive" for s, _, p in hits
+        )
+        found.append((lo, colon, positive, " ".join(words)))
+    return [
+        Header(lo, colon, found[n + 1][0] if n + 1 < len(found) else len(tokens), positive, text)
+        for n, (lo, colon, positive, text) in enumerate(found)
+    ]
+
+
+def listed(header: Header, tokens: list[str], entities: list[Entity]) -> bool | None:
+    """How the brand under test is listed under `header`: True positive, False negative.
+
+    None when it is not one of the items. An item marked ✅ is an exception to a
+    de-influencing list (and ❌ to a keep list).
+    """
+    positive = header.positive
+    for tok in tokens[header.colon + 1 : header.end]:
+        if tok in _KEEP:
+            positive = True
+        elif tok in _DROP:
+            positive = False
+        else:
+            number = ENTITY_IDS.get(tok)
+            if number is not None and entities[number].kind == TARGET:
+                return positive
+    return None
