@@ -123,12 +123,14 @@ class Ingestor:
         self,
         key: str,
         posts: Sequence[Post],
-        cursor: Mapping[str, Any],
+        cursor: Mapping[str, Any] | None,
         *,
         alert_after: datetime | None,
         skipped: int = 0,
     ) -> IngestReport:
         """A backfilled page and the walk's cursor (stored under `key`) in ONE transaction.
+
+        `cursor=None` stores no cursor (history loaded from elsewhere, as in tests).
 
         The live cursor and the source's health are left alone, so a backfill can
         neither move the poller nor hide its errors. Mentions are scored as usual;

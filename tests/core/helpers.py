@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
@@ -53,7 +54,7 @@ def post(
     native_id: str,
     text: str,
     *,
-    followers: int = 500,
+    followers: int | None = 500,
     views: int | None = 1000,
     source: str = "tiktok",
     author: str = "creator",
@@ -71,6 +72,13 @@ def post(
         lang=kw.pop("lang", "en"),
         **kw,
     )
+
+
+class Reach(TypedDict):
+    """Reach keywords for `post`, typed so they can be spread into it."""
+
+    followers: int | None
+    views: int | None
 
 
 RASH = "GlowLab serum gave me a rash, do not buy it #deinfluencing"
@@ -102,7 +110,10 @@ class RecordingChat:
         if thread is not None:
             self.threads[card.alert_id] = thread.message_id
         return MessageRef(
-            self.platform, channel, f"m{len(self.posted)}", thread and thread.message_id
+            self.platform,
+            channel,
+            f"m{len(self.posted)}",
+            thread.message_id if thread is not None else None,
         )
 
     async def reply(self, ref: MessageRef, text: str, *, mention: str | None) -> MessageRef:
@@ -127,6 +138,15 @@ def pipeline(cfg: Config, db: Database, clock: ManualClock, chat: RecordingChat)
         {},
         {chat.platform: chat},
     )
+
+
+def redeliver(pipe: Pipeline) -> Callable[[], Awaitable[None]]:
+    """`pipe.deliver` as a CommandService `on_change` hook (which wants no result)."""
+
+    async def on_change() -> None:
+        await pipe.deliver()
+
+    return on_change
 
 
 __all__ = ["T0", "DeliveryError", "RecordingChat", "config", "pipeline", "post"]

@@ -40,7 +40,7 @@ def _record(n: int, at: datetime, text: str, author: str, followers: int) -> dic
 
 
 def _week(path: Path) -> Path:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for day, text in enumerate(CRITIC):
         rows.append(_record(len(rows), START + timedelta(days=day * 2), text, "dupequeen", 60_000))
     for day, text in enumerate(FILLER):

@@ -22,7 +22,7 @@ from bot.views import (
     StatusView,
     SummaryView,
 )
-from tests.core.helpers import RASH, RecordingChat, config, pipeline, post
+from tests.core.helpers import RASH, RecordingChat, config, pipeline, post, redeliver
 
 ROUTES = [
     {
@@ -61,7 +61,7 @@ async def setup(db: Database, clock: ManualClock) -> tuple[CommandService, Recor
         ],
     )
     await pipe.deliver()
-    return CommandService(cfg, db, clock, on_change=pipe.deliver), chat
+    return CommandService(cfg, db, clock, on_change=redeliver(pipe)), chat
 
 
 async def audit_count(db: Database) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Environment, Secret, load_config, parse_config
-from bot.models import Severity
+from bot.models import Claim, Severity
 
 GOOD = """
 [[brands]]
@@ -115,7 +115,7 @@ def test_policy_can_be_tuned_and_is_validated() -> None:
         }
     )
     assert config.policy.alternative_bonus == 0
-    assert config.policy.claim_risk["price"] == 2
+    assert config.policy.claim_risk[Claim.PRICE] == 2
     found = problems(
         {
             "brands": [{"name": "A", "aliases": ["a"]}],

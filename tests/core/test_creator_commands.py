@@ -18,7 +18,7 @@ from bot.permissions import Actor
 from bot.store.database import Database
 from bot.store.tables import AuditRow, WatchRow
 from bot.views import CreatorsView, CreatorView
-from tests.core.helpers import RecordingChat, config, pipeline, post
+from tests.core.helpers import RecordingChat, config, pipeline, post, redeliver
 
 CRITIC = "GlowLab serum gave me a rash, do not buy it, get DewDrop instead"
 TUNDRA = "Tundra cup leaks everywhere, waste of money, get DewDrop instead"
@@ -52,7 +52,7 @@ async def service(db: Database, clock: ManualClock) -> CommandService:
             post("fan", "GlowLab serum is great, love it", author="fan", followers=10),
         ],
     )
-    return CommandService(pipe.config, db, clock, on_change=pipe.deliver)
+    return CommandService(pipe.config, db, clock, on_change=redeliver(pipe))
 
 
 async def typed(service: CommandService, line: str) -> str:

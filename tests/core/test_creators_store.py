@@ -4,6 +4,7 @@ and the watchlist in the alert decision."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from tests.core.helpers import RecordingChat, config, pipeline, post
 OPERATOR = Actor("console", "operator")
 CRITIC = "GlowLab serum gave me a rash, do not buy it, get DewDrop instead"
 MILD = "GlowLab serum is a bit overpriced honestly"
-ROUTES = [
+ROUTES: list[dict[str, Any]] = [
     {"name": "high", "platform": "console", "channel": "#high", "min_severity": "high"},
     {"name": "tundra", "platform": "console", "channel": "#t", "brands": ["Tundra"]},
 ]

@@ -221,11 +221,11 @@ async def test_killing_leaders_loses_nothing_and_posts_each_alert_once(
         await fake.stop()
 
     assert await count(database, "SELECT count(DISTINCT native_id) FROM posts") == POSTS
-    stored = await alert_ids(database)
-    assert len(stored) == POSTS  # one risky post each, by distinct creators: one alert each
+    ids = await alert_ids(database)
+    assert len(ids) == POSTS  # one risky post each, by distinct creators: one alert each
     per_alert = Counter(_posted(fake))
     # Ids, not 1..N: a transaction killed with its leader still consumed sequence values.
-    assert sorted(per_alert) == stored
+    assert sorted(per_alert) == ids
     assert set(per_alert.values()) == {1}, f"posted more than once: {per_alert}"
 
 

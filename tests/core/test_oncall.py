@@ -16,7 +16,7 @@ from bot.pipeline import Pipeline
 from bot.spike_watch import SpikeReport
 from bot.store.database import Database
 from bot.store.tables import AlertRow, AuditRow
-from tests.core.helpers import RASH, RecordingChat, config, pipeline, post
+from tests.core.helpers import RASH, RecordingChat, config, pipeline, post, redeliver
 
 ROUTE = {
     "name": "team",
@@ -46,7 +46,7 @@ def setup(db: Database, clock: ManualClock) -> tuple[Pipeline, RecordingChat, Co
     cfg = config([ROUTE])
     pipe = pipeline(cfg, db, clock, chat)
     pipe.spikes = SpikeHeld()  # type: ignore[assignment]
-    return pipe, chat, CommandService(cfg, db, clock, on_change=pipe.deliver)
+    return pipe, chat, CommandService(cfg, db, clock, on_change=redeliver(pipe))
 
 
 async def open_spike(pipe: Pipeline, db: Database) -> int:

@@ -17,10 +17,10 @@ from bot.store.database import Database
 from bot.store.mutes import add_mute
 from bot.store.tables import AlertRow, DeliveryRow
 from bot.views import Action
-from tests.core.helpers import RecordingChat, config, pipeline, post
+from tests.core.helpers import Reach, RecordingChat, config, pipeline, post, redeliver
 
 PRAISE = "the only thing I'm not de-influencing: my GlowLab serum, worth every penny #deinfluencing"
-LARGE = {"followers": 420_000, "views": 900_000}
+LARGE: Reach = {"followers": 420_000, "views": 900_000}
 ROUTES: list[dict[str, Any]] = [
     {"name": "alerts", "platform": "console", "channel": "#alerts", "oncall": "oncall-group"},
     {
@@ -150,7 +150,7 @@ async def test_an_opportunity_cannot_be_acknowledged(db: Database, clock: Manual
     chat = RecordingChat()
     pipe = pipeline(config(ROUTES), db, clock, chat)
     await pipe.ingestor.ingest("src", [post("p1", PRAISE, **LARGE)])
-    service = CommandService(pipe.config, db, clock, on_change=pipe.deliver)
+    service = CommandService(pipe.config, db, clock, on_change=redeliver(pipe))
     result = await service.run_text("ack 1", Actor("console", "op"))
     assert not result.ok
     assert "opportunity" in result.text and "nothing to acknowledge" in result.text
@@ -169,7 +169,7 @@ async def test_summary_counts_opportunities_and_promotions(
         "src",
         [post("p1", PRAISE, **LARGE), post("p2", paid, author="paid", followers=30_000)],
     )
-    service = CommandService(pipe.config, db, clock, on_change=pipe.deliver)
+    service = CommandService(pipe.config, db, clock, on_change=redeliver(pipe))
     result = await service.run_text("summary GlowLab 24h", Actor("console", "op"))
     assert result.ok
     assert "Opportunities: 1 post recommending or praising the brand" in result.text

@@ -19,9 +19,9 @@ from bot.store import alerts as alert_store
 from bot.store.database import Database
 from bot.store.mutes import add_mute
 from bot.store.tables import AlertRow, DeliveryRow, PostRow, SourceHealthRow
-from tests.core.helpers import RASH, RecordingChat, config, pipeline, post
+from tests.core.helpers import RASH, Reach, RecordingChat, config, pipeline, post, redeliver
 
-SMALL_RASH = {"followers": 500, "views": 1000}  # safety claim, small reach: high
+SMALL_RASH: Reach = {"followers": 500, "views": 1000}  # safety claim, small reach: high
 
 
 async def test_new_risky_post_alerts_once_with_reasons(db: Database, clock: ManualClock) -> None:
@@ -127,7 +127,7 @@ async def test_acknowledged_alert_is_edited_in_place(db: Database, clock: Manual
     await pipe.deliver()
     from bot.commands.service import CommandService
 
-    service = CommandService(pipe.config, db, clock, on_change=pipe.deliver)
+    service = CommandService(pipe.config, db, clock, on_change=redeliver(pipe))
     result = await service.run_text("ack 1", Actor("console", "op"))
     assert result.ok
     [(_, card)] = chat.updated

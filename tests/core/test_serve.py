@@ -63,9 +63,11 @@ def slack_command(text: str) -> tuple[str, dict[str, str]]:
         }
     )
     ts = str(int(time.time()))
+    signature = SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only when no timestamp is given
     headers = {
         "x-slack-request-timestamp": ts,
-        "x-slack-signature": SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body),
+        "x-slack-signature": signature,
         "content-type": "application/x-www-form-urlencoded",
     }
     return body, headers

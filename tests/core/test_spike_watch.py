@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.commands.service import CommandService
+from bot.models import Post
 from bot.permissions import Actor
 from bot.pipeline import Pipeline
 from bot.store.database import Database
@@ -25,7 +26,9 @@ ROUTE = {
 NEGATIVE = "GlowLab serum is overpriced, do not buy it #deinfluencing"
 
 
-def negative_posts(n: int, start: datetime, spread: timedelta, *, tag: str, source: str = "tiktok"):  # type: ignore[no-untyped-def]
+def negative_posts(
+    n: int, start: datetime, spread: timedelta, *, tag: str, source: str = "tiktok"
+) -> list[Post]:
     step = spread / max(n, 1)
     return [
         post(

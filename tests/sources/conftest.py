@@ -75,4 +75,4 @@ def make_ctx(clock: ManualClock, sleep: FakeSleep) -> MakeCtx:
 
 
 def source_config(name: str, type_: str, **options: Any) -> SourceConfig:
-    return SourceConfig(name=name, type=type_, options=options)  # type: ignore[arg-type]
+    return SourceConfig(name=name, type=type_, options=options)

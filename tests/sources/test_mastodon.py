@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,7 +133,7 @@ async def test_walks_forward_to_the_end_then_resumes_after_restart(make_ctx: Mak
     assert first.cursor == {"min_id": "113000000000000001"}
 
     instance.statuses = sorted(statuses, key=lambda s: int(s["id"]))
-    cursor = first.cursor
+    cursor: Mapping[str, Any] | None = first.cursor
     seen: list[str] = []
     pages = 0
     while True:

@@ -10,7 +10,7 @@ from bot.config import ConfigError, Environment
 from tests.sources.conftest import MakeCtx, source_config
 from tests.sources.fakeapi import FakeApi
 
-GOOD = {
+GOOD: dict[str, dict[str, object]] = {
     "mastodon": {"instance": "https://mastodon.example"},
     "bluesky": {"handle": "bot.bsky.social"},
     "reddit": {"client_id": "abc"},
