@@ -17,14 +17,19 @@ def report() -> EvalReport:
     return evaluate(load_corpus(CORPUS / "dev.jsonl"), brands_from_corpus(CORPUS / "brands.json"))
 
 
-def test_targets(report: EvalReport) -> None:
-    assert report.n == 320
+def assert_meets_the_targets(report: EvalReport) -> None:
+    """The issue's targets on dev.jsonl; the grown corpus files are held to them too."""
     assert report.severity_exact >= 0.85
     assert report.severity_within_one >= 0.97
     assert report.stance_macro_f1 >= 0.90
     assert report.mentions_precision >= 0.97
     assert report.mentions_recall >= 0.95
     assert report.alternative_accuracy >= 0.85
+
+
+def test_targets(report: EvalReport) -> None:
+    assert report.n == 320
+    assert_meets_the_targets(report)
 
 
 def test_every_language(report: EvalReport) -> None:
@@ -45,13 +50,7 @@ def test_grown_corpus_meets_the_dev_targets(name: str) -> None:
     """Lines written blind to the scorer (then used to generalise it) keep the dev targets."""
     rows = load_corpus(CORPUS / name)
     assert {r["lang"] for r in rows} == {"en", "nl", "da", "de", "sv", "no", "fr", "es"}
-    grown = evaluate(rows, brands_from_corpus(CORPUS / "brands.json"))
-    assert grown.stance_macro_f1 >= 0.90
-    assert grown.severity_exact >= 0.85
-    assert grown.severity_within_one >= 0.97
-    assert grown.mentions_precision >= 0.97
-    assert grown.mentions_recall >= 0.95
-    assert grown.alternative_accuracy >= 0.85
+    assert_meets_the_targets(evaluate(rows, brands_from_corpus(CORPUS / "brands.json")))
 
 
 def test_json_keys() -> None:
