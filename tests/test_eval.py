@@ -137,3 +137,16 @@ def test_gold_severity_follows_the_policy_promotion_weights() -> None:
     plain = evaluate(rows, brands, off).confusion
     assert rows[0]["labels"]["severity"] == "high"  # the rubric's
     assert set(raised) == {"critical"} and set(plain) == {"high"}
+
+
+def test_the_implicit_set_does_not_slip() -> None:
+    """fresh5.jsonl: praise and complaints told as facts ("year 3, dropped on concrete
+    twice, ice still there"), written blind to be hard. Blind it scored stance macro-F1
+    0.478 and severity exact 0.512; one round of general rules took it to 0.790 / 0.750.
+    It is below the dev targets (see bench/README.md); this floor keeps what was won."""
+    rows = load_corpus(CORPUS / "fresh5.jsonl")
+    hard = evaluate(rows, brands_from_corpus(CORPUS / "brands.json"))
+    assert hard.stance_macro_f1 >= 0.78
+    assert hard.severity_exact >= 0.74
+    assert hard.severity_within_one >= 0.88
+    assert hard.mentions_precision >= 0.97

@@ -537,3 +537,27 @@ def test_a_ticked_item_is_an_exception_to_the_list(scorer: Scorer) -> None:
 def test_a_slot_does_not_reach_across_a_colon(scorer: Scorer) -> None:
     text = "the only 2 things surviving my de-influencing era: AeroCurl and Lumina lip oil"
     assert scorer.score(post(text, "en"), "AeroCurl").stance is Stance.POSITIVE
+
+
+def test_a_french_elided_word_is_read(scorer: Scorer) -> None:
+    """ "l'usine" is "usine": the ethics claim is found after the elision."""
+    text = "Cloudstep : les ouvriers de l'usine sont payés 90 € par mois. Voilà."
+    assert Claim.ETHICS in {h.claim for h in scorer.score(post(text, "fr"), "Cloudstep").claims}
+
+
+@pytest.mark.parametrize(
+    ("lang", "brand", "text"),
+    [
+        (
+            "en",
+            "Tundra",
+            "Tundra tumbler, year 3. Dropped on concrete twice, the ice is still there",
+        ),
+        ("de", "Tundra", "Tundra Quencher, 3 Jahre. Über Nacht ist immer noch Eis drin."),
+        ("no", "Tundra", "Tundra-kopp, fjerde vinteren. Stått i bilen i minus 20 uten å sprekke."),
+    ],
+)
+def test_durability_told_as_facts_is_praise(
+    scorer: Scorer, lang: str, brand: str, text: str
+) -> None:
+    assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE

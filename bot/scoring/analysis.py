@@ -317,7 +317,7 @@ def _claim_hits(
     """
     found: list[tuple[int, Claim, str]] = []
     for start, end, phrase in claimed:
-        if not negated(tokens, start, 2, cues.negators, seg.lo):
+        if not negated(tokens, start, 3, cues.negators, seg.lo):
             said = tokens[start] if end == start + 1 else " ".join(tokens[start:end])
             found.append((start, _CLAIMS[phrase.kind], said.lstrip("#")))
     text = seg.text

@@ -24,6 +24,7 @@ MAX_ENTITIES = 512  # mask() keeps at most this many entities per post
 ENTITY_IDS = {f"{ENTITY_OPEN}{i}{ENTITY_CLOSE}": i for i in range(MAX_ENTITIES)}
 ENTITY_TOKENS = frozenset(ENTITY_IDS)
 CLAUSE_END = frozenset(",;:.!?()…")
+_ELISION_RE = re.compile(r"(?:qu|[cdjlmnst])['’](?=\w)")
 SEPARATOR = "\x00"  # joins token lists; no phrase (not even "*") matches it
 _MIN_STEM = 3
 
@@ -94,16 +95,23 @@ class PhraseIndex:
         self._seen.clear()
         self._relevant.clear()
 
+    def _starting(self, word: str) -> list[Phrase]:
+        found = list(self.exact.get(word, ()))
+        found.extend(
+            p for p in self.stems.get(word[:_MIN_STEM], ()) if word.startswith(p.tokens[0])
+        )
+        return found
+
     def _candidates(self, tok: str) -> tuple[Phrase, ...]:
         """Phrases that may start at token `tok` (a #hashtag only starts one-word claims)."""
         if tok in self._silent:
             return ()
         hashtag = tok[:1] == "#"
         word = tok[1:] if hashtag else tok
-        found = list(self.exact.get(word, ()))
-        found.extend(
-            p for p in self.stems.get(word[:_MIN_STEM], ()) if word.startswith(p.tokens[0])
-        )
+        found = self._starting(word)
+        elided = _ELISION_RE.match(word)
+        if elided is not None:  # French "l'usine", "d'abord": the word after the elision too
+            found += self._starting(word[elided.end() :])
         if hashtag:
             found = [p for p in found if len(p.tokens) == 1 and p.kind not in _NOT_IN_HASHTAGS]
         return tuple(found)
