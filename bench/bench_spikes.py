@@ -469,9 +469,9 @@ def onset_tables(totals: dict[Sensitivity, list[tuple[Brand, Outcome]]], pm: int
         cells.append(f"{fa_all / sum(settled(o.weeks) for _, o in rows):.2f}")
         worst = []
         for brand in BRANDS:
-            fa = sum(settled(o.false_alarms) for b, o in rows if b == brand)
+            alarms = sum(settled(o.false_alarms) for b, o in rows if b == brand)
             wk = sum(settled(o.weeks) for b, o in rows if b == brand)
-            worst.append((fa / wk, brand.name))
+            worst.append((alarms / wk, brand.name))
         rate, name = max(worst)
         cells.append(f"{rate:.2f} ({name})")
         lines.append(f"| {sens} | " + " | ".join(cells) + " |")

@@ -24,6 +24,7 @@ from bot.spikes import (
 )
 from bot.spikes.baseline import robust_level, shrink, weekday_factor, weekday_spread
 from bot.spikes.dispersion import dispersion
+from bot.spikes.stats import poisson_tail
 
 HOUR = timedelta(hours=1)
 TUESDAY_13_UTC = datetime(2024, 3, 12, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (CET)
@@ -313,6 +314,10 @@ def test_policy_windows_ladder_and_their_significance() -> None:
     more, fewer = SpikePolicy(sensitivity="more"), SpikePolicy(sensitivity="fewer")
     assert more.clear_multiple < BALANCED.clear_multiple < fewer.clear_multiple
     assert more.clear_alpha > BALANCED.clear_alpha > fewer.clear_alpha > fewer.alpha
+    # A clear multiple's significance: how likely min_count is against min_count / multiple
+    # (5 against a usual of 1.0 at `balanced`: about 1 in 270).
+    assert BALANCED.clear_alpha == pytest.approx(poisson_tail(5, 1.0))
+    assert 1 / 280 < BALANCED.clear_alpha < 1 / 260
 
 
 def test_a_wave_filling_fifteen_minutes_is_caught_and_named_by_that_window() -> None:
@@ -332,10 +337,10 @@ def test_a_wave_filling_fifteen_minutes_is_caught_and_named_by_that_window() -> 
 
 
 def test_a_clear_multiple_in_the_alert_window_needs_less_evidence() -> None:
-    # A brand with about one negative mention an hour: 8 in the last hour is ~7x usual
+    # A brand with about one negative mention an hour: 7 in the last hour is ~7x usual
     # and above the minimum count, though a 1-in-10,000 test alone would want 10.
     now = TUESDAY_13_UTC
-    data = series(now, 28, 1, recent(now, 8))
+    data = series(now, 28, 1, recent(now, 7))
     check = assess(data, now, BALANCED, brand="b")
     hourly = check.triggers[0]
     assert hourly.window == HOUR and hourly.measure is Measure.COUNT
@@ -347,6 +352,66 @@ def test_a_clear_multiple_in_the_alert_window_needs_less_evidence() -> None:
     assert not assess(data, now, SpikePolicy(sensitivity="fewer"), brand="b").is_spike
     # Below the minimum count a multiple is never enough.
     assert not assess(series(now, 28, 0, recent(now, 4)), now, BALANCED, brand="b").is_spike
+
+
+def _about_one_an_hour(at: datetime) -> int:
+    """0, 1, 2, 1 mentions on successive days: one an hour on average, Poisson-like."""
+    return (0, 1, 2, 1)[at.day % 4]
+
+
+def test_a_quiet_brand_alerts_on_six_but_not_on_its_normal_noise() -> None:
+    # Four weeks of about one an hour: 5 in an hour happens by chance about once in
+    # 270 hours, so it is not a clear 5x; 6 is (balanced), and `more` (4x) takes 5.
+    now = TUESDAY_13_UTC
+    for n, balanced, more in ((4, False, False), (5, False, True), (6, True, True)):
+        data = series(now, 28, _about_one_an_hour, recent(now, n))
+        check = assess(data, now, BALANCED, brand="b")
+        assert check.expected == pytest.approx(1.0, abs=0.05)
+        assert check.is_spike is balanced, n
+        assert assess(data, now, SpikePolicy(sensitivity="more"), brand="b").is_spike is more
+        assert not assess(data, now, SpikePolicy(sensitivity="fewer"), brand="b").is_spike
+
+
+def test_a_clear_multiple_after_four_days_of_one_an_hour() -> None:
+    # Four days of history: the 12:00 hour saw 1, 1, 1, 0, the 13:00 hour 1, 1, 2, 0.
+    # Against a usual of 1.0 for 12:30-13:30, 6 mentions are 6x and fire; the estimate's
+    # own error (four samples) is what the test guards against, and 5 stay below it.
+    now = TUESDAY_13_UTC + timedelta(minutes=30)
+
+    def rate(at: datetime) -> int:
+        pattern = (1, 1, 2, 0) if at.hour == 13 else (1, 1, 1, 0)
+        return pattern[at.day % 4]
+
+    six = assess(series(now, 4, rate, recent(now, 6)), now, BALANCED, brand="b")
+    assert six.basis is Basis.HOUR_OF_DAY and six.plan.periods == 4
+    assert six.expected == pytest.approx(1.0, abs=0.01)
+    assert six.is_spike and six.headline.limit == "multiple"
+    assert re.search(r"; 6\.0× above$", six.explain())
+    assert not assess(series(now, 4, rate, recent(now, 5)), now, BALANCED, brand="b").is_spike
+
+
+def test_a_clear_multiple_against_a_shaky_usual_still_needs_evidence() -> None:
+    # Three days that swing 0, 0, 3 an hour: the usual (about 1.2) is too uncertain for
+    # 8 mentions (6.9x) to say "spike" yet; four steady weeks of the same mean would.
+    now = TUESDAY_13_UTC
+    swinging = series(now, 3, lambda at: (0, 0, 3)[at.day % 3], recent(now, 8))
+    check = assess(swinging, now, BALANCED, brand="b")
+    assert check.ratio > BALANCED.clear_multiple
+    assert not check.is_spike and check.triggers[0].threshold > 8
+    assert "6.9× usual, under the alert threshold of" in check.explain()
+    assert assess(series(now, 28, 1, recent(now, 8)), now, BALANCED, brand="b").is_spike
+
+
+def test_the_clear_multiple_compares_rates_with_half_a_mention_added() -> None:
+    # The usual is its samples' mean plus half a mention over them; the hour gets the
+    # same half mention, so 6 against a usual of 1.24 (4.9x as a count) is a 5x rate.
+    now = TUESDAY_13_UTC
+    data = series(now, 28, lambda at: (1, 1, 2, 1)[at.day % 4], recent(now, 6))
+    check = assess(data, now, BALANCED, brand="b")
+    assert 1.2 < check.expected <= 6.5 / BALANCED.clear_multiple
+    assert check.ratio < BALANCED.clear_multiple
+    assert check.is_spike and check.headline.limit == "multiple"
+    assert re.search(r"; 4\.\d× above$", check.explain())  # the alert states the count's ratio
 
 
 def test_an_earlier_spike_at_the_same_hour_does_not_make_the_next_one_usual() -> None:

@@ -118,6 +118,7 @@ class Expectation:
     mean: float
     variance: float
     scale: float
+    error: float = 0.0  # the part of `variance` that is the estimate's own error
 
 
 def shifted(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
@@ -384,11 +385,12 @@ def expect(
     `usual` holds the estimate of each UTC hour from `first_hour` on (see
     `estimates`, already in units of `scale`). Each hour contributes its overlap
     fraction f of its usual m, with variance f*m (Poisson) + f^2*(phi-1)*m
-    (day-to-day wobble) + f^2*e (e: the estimate's own error). `phi` is the pooled
-    dispersion (see `dispersion`): a per-hour variance from three or four samples
-    is too noisy to trust.
+    (day-to-day wobble) + f^2*e (e: the estimate's own error, also summed apart as
+    `error` for the clear-multiple test). `phi` is the pooled dispersion (see
+    `dispersion`): a per-hour variance from three or four samples is too noisy to
+    trust.
     """
-    mean = variance = 0.0
+    mean = variance = error = 0.0
     for k, est in enumerate(usual):
         bucket = first_hour + k * HOUR
         f = (min(end, bucket + HOUR) - max(start, bucket)) / HOUR
@@ -396,8 +398,9 @@ def expect(
             continue
         m = est.mean
         mean += f * m
-        variance += f * m + f * f * (phi - 1.0) * m + f * f * est.error
-    return Expectation(mean, variance, scale)
+        error += f * f * est.error
+        variance += f * m + f * f * (phi - 1.0) * m
+    return Expectation(mean, variance + error, scale, error)
 
 
 def floor_expectation(start: datetime, end: datetime, per_hour: float) -> Expectation:

@@ -10,8 +10,9 @@ states the window that fired. Each test needs the observed value to reach all
 of: the minimum count, the point the baseline calls surprising at the
 window's significance, and the window's ratio above the expected value. In the
 alert window a clear multiple (5x at `balanced`) with at least the minimum
-count needs only a tenth of that evidence: that is what "5.2x above" means to
-the reader."""
+count needs less: that is what "5.2x above" means to the reader, and the
+significance only has to show that the baseline is known well enough to say so
+(see `_clear_multiple`)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from enum import StrEnum
 from bot.models import Severity
 from bot.spikes import wording
 from bot.spikes.baseline import (
+    PRIOR_COUNT,
     Basis,
     Estimate,
+    Expectation,
     Plan,
     Pooling,
     estimates,
@@ -249,8 +252,7 @@ def _test(
         }
         low, high = quantiles.low * unit, quantiles.high * unit
         if window == policy.window:  # a clear multiple needs less evidence (see module doc)
-            lenient = spread(exp.mean, exp.variance, policy.clear_alpha).surprising * unit
-            clear = max(minimum, lenient, policy.clear_multiple * expected)
+            clear = max(minimum, _clear_multiple(exp, policy) * unit)
             if clear < max(bounds.values()):
                 bounds = {"multiple": clear}
     limit = max(bounds, key=lambda k: bounds[k])
@@ -267,6 +269,24 @@ def _test(
         limit=limit,
         fired=observed >= threshold - 1e-9,
     )
+
+
+def _clear_multiple(exp: Expectation, policy: SpikePolicy) -> float:
+    """Where the alert window becomes a clear multiple, in effective counts.
+
+    The multiple is a ratio of two rates estimated alike: the usual is its samples'
+    mean plus half a mention spread over them (`PRIOR_COUNT`), so the hour's rate is
+    its count plus half a mention (the standard add-1/2 correction for a ratio of small
+    counts): 6 against a usual of 1.3 is 6.5 / 1.3 = 5x. The significance only guards
+    against a shaky baseline: it counts Poisson noise and the estimate's own error but
+    not the day-to-day wobble (an hour at 5x its usual is the spike the alert means,
+    be it a burst or a bad day), at `clear_alpha`. Against a well-known usual the
+    multiple then decides (but for 5 against 1.0-1.1, which waits for a sixth), while
+    a usual whose estimate is too uncertain (a few days that swing between 0 and 3 an
+    hour) is held back.
+    """
+    guard = spread(exp.mean, exp.mean + exp.error, policy.clear_alpha).surprising
+    return max(guard, policy.clear_multiple * exp.mean - PRIOR_COUNT)
 
 
 def is_clear(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from bot.durations import Duration
 from bot.models import Severity
+from bot.spikes.stats import poisson_tail
 
 
 def _weights(value: object) -> object:
@@ -47,8 +48,6 @@ PRESETS: dict[Sensitivity, tuple[float, float, float, float]] = {
 # usual count than the ratio asks: a few minutes' count is where a baseline that is
 # off (a weekday not yet in the history, a cluster of critical posts) shows as 2-3x.
 SHORT_WINDOW_RATIO = 1.5
-# A clear multiple in the alert window needs this much less statistical evidence.
-CLEAR_MULTIPLE_LENIENCY = 10.0
 
 DEFAULT_WEIGHTS: dict[Severity, float] = {
     Severity.LOW: 1.0,
@@ -169,16 +168,25 @@ class SpikePolicy(BaseModel):
 
     @property
     def clear_multiple(self) -> float:
-        """At this multiple of usual, with at least min_count mentions in the alert
-        window, a spike needs only `clear_alpha` significance: the alert's own
-        arithmetic ("5.2x above") already says spike, and the test is only there to
-        stop a shaky baseline from saying it. Never below the ratio the operator set."""
+        """At this multiple of usual (of rates: the count plus half a mention, like the
+        usual), with at least min_count mentions in the alert window, a spike needs
+        only `clear_alpha` significance: the alert's own arithmetic ("5.2x above")
+        already says spike, and the test is only there to stop a shaky baseline from
+        saying it. Never below the ratio the operator set."""
         return max(PRESETS[self.sensitivity][3], self.ratio)
 
     @property
     def clear_alpha(self) -> float:
-        """The significance a clear multiple needs: ten times more lenient than alpha."""
-        return min(0.5, self.alpha * CLEAR_MULTIPLE_LENIENCY)
+        """The significance a clear multiple needs: how rare the smallest clear multiple
+        is when the usual is known exactly (min_count mentions against a usual of
+        min_count / clear_multiple: 5 against 1.0 at `balanced`, 1 in 270).
+
+        The test is then about the baseline, not luck: a well-known usual is held to
+        the multiple, one whose own estimate is too uncertain (a few swinging days)
+        is held back. Never stricter than alpha.
+        """
+        n = self.min_count
+        return min(0.5, max(self.alpha, poisson_tail(n, n / self.clear_multiple)))
 
     @property
     def weighted_minimum(self) -> float:

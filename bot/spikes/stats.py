@@ -71,6 +71,16 @@ def _recurrence(mean: float, variance: float) -> tuple[Callable[[int], float], f
     return (lambda k: math.log((k + r) / (k + 1)) + log_q), r * math.log(p)
 
 
+def poisson_tail(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean), summed exactly (k is a small count)."""
+    term = math.exp(-mean)
+    below = 0.0
+    for j in range(max(k, 0)):
+        below += term
+        term *= mean / (j + 1)
+    return max(0.0, 1.0 - below)
+
+
 def outlier_cap(median: float, phi: float, sds: float = 2.5) -> float:
     """Above this a sample is an outlier: `sds` sd over the median, plus one for small counts."""
     return median + sds * math.sqrt(phi * max(median, 1.0)) + 1.0
