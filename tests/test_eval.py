@@ -139,6 +139,18 @@ def test_gold_severity_follows_the_policy_promotion_weights() -> None:
     assert set(raised) == {"critical"} and set(plain) == {"high"}
 
 
+def test_the_sixth_batch_does_not_slip() -> None:
+    """fresh6.jsonl: a week of typical #deinfluencing captions, written blind. Blind it
+    scored stance 0.764 and severity exact 0.700; after one short round 0.873 / 0.806,
+    still below the dev targets (see bench/README.md); this floor keeps what was won."""
+    rows = load_corpus(CORPUS / "fresh6.jsonl")
+    week = evaluate(rows, brands_from_corpus(CORPUS / "brands.json"))
+    assert week.stance_macro_f1 >= 0.86
+    assert week.severity_exact >= 0.80
+    assert week.severity_within_one >= 0.93
+    assert week.mentions_precision >= 0.97
+
+
 def test_the_implicit_set_does_not_slip() -> None:
     """fresh5.jsonl: praise and complaints told as facts ("year 3, dropped on concrete
     twice, ice still there"), written blind to be hard. Blind it scored stance macro-F1

@@ -561,3 +561,10 @@ def test_durability_told_as_facts_is_praise(
     scorer: Scorer, lang: str, brand: str, text: str
 ) -> None:
     assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE
+
+
+def test_a_verdict_can_head_a_list_too(scorer: Scorer) -> None:
+    text = "Sachen, die ich NICHT nachkaufe: 1) Lumina Lip Oil, riecht komisch 2) Tundra Becher"
+    score = scorer.score(post(text, "de"), "Lumina")
+    assert score.stance is Stance.NEGATIVE
+    assert any("listed under" in r.text for r in score.reasons)

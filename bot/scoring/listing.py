@@ -2,8 +2,9 @@
 
 A list header says what every item under it is (negative, or positive for "the
 only things I'm NOT de-influencing:"), whatever the item's own words; the header's
-own words say nothing about any one brand. A header is a clause that names
-de-influencing and no brand, and ends in ":" or right before a "1)" list number.
+own words say nothing about any one brand. A header is a clause that names no
+brand, names de-influencing or holds a verdict cue ("things I regret buying"), and
+ends in ":" or right before a "1)" list number.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.scoring.phrases import ENTITY_IDS, SEPARATOR, Phrase
 
 _TOPIC = ("deinfluenc", "desinfluenc")
 _STARTS = frozenset(".!?…" + SEPARATOR)  # what a header clause starts after
+_VERDICTS = frozenset({"negative", "strong_positive"})  # cues that make a clause a header
 _KEEP = frozenset(["✅", "✔", "👍", "💚"])  # item marks (emoji are tokens of their own)
 _DROP = frozenset(["❌", "✖", "🚫", "👎"])
 
@@ -29,8 +31,8 @@ class Header:
 
 
 def may_hold_lists(masked: str) -> bool:
-    """A cheap gate: most posts name no de-influencing list."""
-    return any(t in masked for t in _TOPIC) and (":" in masked or ")" in masked)
+    """A cheap gate: a header ends in ":" or before "1)"."""
+    return ":" in masked or "1)" in masked or "1." in masked
 
 
 def list_headers(
@@ -47,11 +49,15 @@ def list_headers(
         while lo > 0 and tokens[lo - 1] not in _STARTS and tokens[lo - 1] != ":":
             lo -= 1
         words = tokens[lo:colon]
-        if not any(w.startswith(_TOPIC) for w in words) or any(w in ENTITY_IDS for w in words):
+        if any(w in ENTITY_IDS for w in words):
             continue
-        positive = any(w in negators for w in words) or any(
-            lo <= s < colon and p.kind == "strong_positive" for s, _, p in hits
-        )
+        kinds = {p.kind for s, _, p in hits if lo <= s < colon}
+        if any(w.startswith(_TOPIC) for w in words):  # "things I'm (not) de-influencing:"
+            positive = "strong_positive" in kinds or any(w in negators for w in words)
+        elif kinds & _VERDICTS:  # "things I regret buying:", "Sachen, die ich nicht nachkaufe:"
+            positive = "negative" not in kinds
+        else:
+            continue
         found.append((lo, colon, positive, " ".join(words)))
     return [
         Header(lo, colon, found[n + 1][0] if n + 1 < len(found) else len(tokens), positive, text)
