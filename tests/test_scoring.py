@@ -568,3 +568,11 @@ def test_a_verdict_can_head_a_list_too(scorer: Scorer) -> None:
     score = scorer.score(post(text, "de"), "Lumina")
     assert score.stance is Stance.NEGATIVE
     assert any("listed under" in r.text for r in score.reasons)
+
+
+def test_an_emoji_ends_a_sentence(scorer: Scorer) -> None:
+    """The statement before "💀" is no part of the question after it."""
+    text = "Cloudstep nach 500 km: Sohle durch, Dämpfung tot 💀 Lohnt sich der Preis?"
+    score = scorer.score(post(text, "de"), "Cloudstep")
+    assert score.stance is Stance.NEGATIVE
+    assert Claim.QUALITY in {h.claim for h in score.claims}
