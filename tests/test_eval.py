@@ -139,26 +139,23 @@ def test_gold_severity_follows_the_policy_promotion_weights() -> None:
     assert set(raised) == {"critical"} and set(plain) == {"high"}
 
 
-def test_the_sixth_batch_does_not_slip() -> None:
-    """fresh6.jsonl: a week of typical #deinfluencing captions, written blind. Blind it
-    scored stance 0.764 and severity exact 0.700; after one short round 0.873 / 0.806,
-    still below the dev targets (see bench/README.md); this floor keeps what was won."""
-    rows = load_corpus(CORPUS / "fresh6.jsonl")
-    week = evaluate(rows, brands_from_corpus(CORPUS / "brands.json"))
-    assert week.stance_macro_f1 >= 0.86
-    assert week.severity_exact >= 0.80
-    assert week.severity_within_one >= 0.93
-    assert week.mentions_precision >= 0.97
-
-
-def test_the_implicit_set_does_not_slip() -> None:
-    """fresh5.jsonl: praise and complaints told as facts ("year 3, dropped on concrete
-    twice, ice still there"), written blind to be hard. Blind it scored stance macro-F1
-    0.478 and severity exact 0.512; one round of general rules took it to 0.790 / 0.750.
-    It is below the dev targets (see bench/README.md); this floor keeps what was won."""
-    rows = load_corpus(CORPUS / "fresh5.jsonl")
-    hard = evaluate(rows, brands_from_corpus(CORPUS / "brands.json"))
-    assert hard.stance_macro_f1 >= 0.78
-    assert hard.severity_exact >= 0.74
-    assert hard.severity_within_one >= 0.88
-    assert hard.mentions_precision >= 0.97
+@pytest.mark.parametrize(
+    ("name", "stance", "exact", "within_one"),
+    [
+        # a week of typical #deinfluencing captions, written blind: stance 0.764 and
+        # severity exact 0.700 blind, 0.873 / 0.806 after one short round
+        ("fresh6.jsonl", 0.86, 0.80, 0.93),
+        # praise and complaints told as facts ("year 3, dropped on concrete twice, ice
+        # still there"), written blind to be hard: 0.478 / 0.512 blind, 0.790 / 0.750 after
+        ("fresh5.jsonl", 0.78, 0.74, 0.88),
+    ],
+)
+def test_batches_below_the_targets_do_not_slip(
+    name: str, stance: float, exact: float, within_one: float
+) -> None:
+    """Below the dev targets (see bench/README.md); these floors keep what was won."""
+    report = evaluate(load_corpus(CORPUS / name), brands_from_corpus(CORPUS / "brands.json"))
+    assert report.stance_macro_f1 >= stance
+    assert report.severity_exact >= exact
+    assert report.severity_within_one >= within_one
+    assert report.mentions_precision >= 0.97

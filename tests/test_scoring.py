@@ -365,23 +365,6 @@ def test_a_spelled_out_disclosure_is_no_claim(scorer: Scorer) -> None:
     assert Claim.PRICE in {hit.claim for hit in score.claims}
 
 
-@pytest.mark.parametrize(
-    ("lang", "brand", "text", "stance"),
-    [
-        # "just love" is sincere far more often than sarcastic
-        ("en", "Lumina", "not sponsored, I just love it: Lumina lip oil!", Stance.POSITIVE),
-        # the Spanish plural imperative ("vosotros")
-        ("es", "Cloudstep", "no compréis Cloudstep, la suela se despegó", Stance.NEGATIVE),
-        # "not worth the hype" is a hype complaint in Dutch too
-        ("nl", "GlowLab", "GlowLab is echt niet de hype waard", Stance.NEGATIVE),
-    ],
-)
-def test_everyday_phrasings(
-    scorer: Scorer, lang: str, brand: str, text: str, stance: Stance
-) -> None:
-    assert scorer.score(post(text, lang), brand).stance is stance
-
-
 def test_dutch_not_worth_the_hype_is_a_hype_claim(scorer: Scorer) -> None:
     score = scorer.score(post("GlowLab is echt niet de hype waard", "nl"), "GlowLab")
     assert Claim.HYPE in {hit.claim for hit in score.claims}
@@ -408,35 +391,11 @@ def test_am_i_the_only_one_states_a_complaint(scorer: Scorer) -> None:
     assert Claim.SAFETY in {hit.claim for hit in score.claims}
 
 
-def test_a_genuine_question_stays_neutral(scorer: Scorer) -> None:
-    assert scorer.score(post("does GlowLab give anyone a rash?", "en"), "GlowLab").stance is (
-        Stance.NEUTRAL
-    )
-
-
 def test_english_cues_do_not_read_false_friends(scorer: Scorer) -> None:
     """ "fire" is four in Norwegian, not a safety claim."""
     text = "Testa Tundra cup i fire uker, lokket lekker"
     claims = {hit.claim for hit in scorer.score(post(text, "no"), "Tundra").claims}
     assert claims == {Claim.QUALITY}
-
-
-def test_a_disclosure_tag_never_counts_as_a_claim(scorer: Scorer) -> None:
-    text = "Har kört både FinFlex och AeroCurl: AeroCurl vinner, mycket tystare #reklam"
-    assert scorer.score(post(text, "sv"), "AeroCurl").stance is Stance.POSITIVE
-
-
-@pytest.mark.parametrize(
-    ("lang", "brand", "text"),
-    [
-        ("de", "GlowLab", "Nach 8 Wochen GlowLab Serum: gar nicht mal so schlecht 👀"),
-        ("no", "Cloudstep", "Ikke dårlig i det hele tatt, de Cloudstep-skoa"),
-        ("nl", "AeroCurl", "die AeroCurl is echt niet verkeerd 😳"),
-        ("es", "Lumina", "el aceite de labios Lumina no está nada mal"),
-    ],
-)
-def test_not_bad_is_praise(scorer: Scorer, lang: str, brand: str, text: str) -> None:
-    assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE
 
 
 def test_a_stretched_word_reads_as_the_word(scorer: Scorer) -> None:
@@ -446,49 +405,10 @@ def test_a_stretched_word_reads_as_the_word(scorer: Scorer) -> None:
     assert any('"tened cuidado"' in r.text for r in score.reasons)
 
 
-def test_a_verb_negated_after_it_is_no_praise(scorer: Scorer) -> None:
-    """Nordic and German word order: "anbefaler den ikke" (recommend it not)."""
-    text = "Fikk allergisk reaksjon av Lumina leppeolje. Anbefaler den ikke."
-    assert scorer.score(post(text, "no"), "Lumina").stance is Stance.NEGATIVE
-
-
-def test_an_amount_alone_does_not_make_a_complaint(scorer: Scorer) -> None:
-    text = "Zonnebloem Skincare kommt ab Juni zu dm. Preis: 12,95 € für 50 ml."
-    assert scorer.score(post(text, "de"), "Zonnebloem").stance is Stance.NEUTRAL
-
-
-def test_de_influencing_is_one_word(scorer: Scorer) -> None:
-    text = (
-        "Everyone's de-influencing GlowLab this month but it's formulated properly, I'd repurchase"
-    )
-    assert scorer.score(post(text, "en"), "GlowLab").stance is Stance.POSITIVE
-
-
-def test_going_back_to_the_brand_is_praise(scorer: Scorer) -> None:
-    text = "IceKeep-kruset lækkede ud over hele min taske. Tilbage til min Tundra tumbler"
-    assert scorer.score(post(text, "da"), "Tundra").stance is Stance.POSITIVE
-
-
 def test_after_but_the_last_brand_named_is_the_topic(scorer: Scorer) -> None:
     text = "Zonnebloem SPF is mijn holy grail maar die GlowLab serum? Weggegooid geld."
     assert scorer.score(post(text, "nl"), "GlowLab").stance is Stance.NEGATIVE
     assert scorer.score(post(text, "nl"), "Zonnebloem").stance is not Stance.NEGATIVE
-
-
-def test_because_of_a_rival_keeps_the_brand_the_topic(scorer: Scorer) -> None:
-    text = "Hab die Cloudstep geholt, weil mein Knie in den StrideOne litt. Nicht schlecht!"
-    assert scorer.score(post(text, "de"), "Cloudstep").stance is Stance.POSITIVE
-
-
-def test_a_price_conceded_before_but_is_no_complaint(scorer: Scorer) -> None:
-    text = "Min Nordlys-kappa från 2018 ser fortfarande ny ut. Dyr ja, men den håller."
-    score = scorer.score(post(text, "sv"), "Nordlys")
-    assert score.stance is Stance.POSITIVE
-
-
-def test_wondering_without_a_question_mark_is_a_question(scorer: Scorer) -> None:
-    text = "noen som har prøvd glowlab serum? lurer på om det er verdt det 🤔"
-    assert scorer.score(post(text, "no"), "GlowLab").stance is Stance.NEUTRAL
 
 
 def test_a_trailing_hashtag_fills_no_template_slot(scorer: Scorer) -> None:
@@ -496,18 +416,6 @@ def test_a_trailing_hashtag_fills_no_template_slot(scorer: Scorer) -> None:
     score = scorer.score(post(text, "es"), "Zonnebloem")
     assert score.stance is Stance.NEGATIVE
     assert score.alternative == "generic"
-
-
-@pytest.mark.parametrize(
-    ("lang", "brand", "text"),
-    [
-        ("en", "Lumina", "everyone hates on lumina rn but tbh the cherry shade is the one 🍒"),
-        ("sv", "AeroCurl", "alla hatar på aerocurl men ärligt den är värd varenda krona"),
-        ("fr", "AeroCurl", "tout le monde crache sur l'aerocurl mais perso je la rachèterais"),
-    ],
-)
-def test_everyone_hates_on_it_but(scorer: Scorer, lang: str, brand: str, text: str) -> None:
-    assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE
 
 
 LIST = (
@@ -534,33 +442,10 @@ def test_a_ticked_item_is_an_exception_to_the_list(scorer: Scorer) -> None:
     assert scorer.score(post(text, "de"), "Nordlys").stance is Stance.POSITIVE
 
 
-def test_a_slot_does_not_reach_across_a_colon(scorer: Scorer) -> None:
-    text = "the only 2 things surviving my de-influencing era: AeroCurl and Lumina lip oil"
-    assert scorer.score(post(text, "en"), "AeroCurl").stance is Stance.POSITIVE
-
-
 def test_a_french_elided_word_is_read(scorer: Scorer) -> None:
     """ "l'usine" is "usine": the ethics claim is found after the elision."""
     text = "Cloudstep : les ouvriers de l'usine sont payés 90 € par mois. Voilà."
     assert Claim.ETHICS in {h.claim for h in scorer.score(post(text, "fr"), "Cloudstep").claims}
-
-
-@pytest.mark.parametrize(
-    ("lang", "brand", "text"),
-    [
-        (
-            "en",
-            "Tundra",
-            "Tundra tumbler, year 3. Dropped on concrete twice, the ice is still there",
-        ),
-        ("de", "Tundra", "Tundra Quencher, 3 Jahre. Über Nacht ist immer noch Eis drin."),
-        ("no", "Tundra", "Tundra-kopp, fjerde vinteren. Stått i bilen i minus 20 uten å sprekke."),
-    ],
-)
-def test_durability_told_as_facts_is_praise(
-    scorer: Scorer, lang: str, brand: str, text: str
-) -> None:
-    assert scorer.score(post(text, lang), brand).stance is Stance.POSITIVE
 
 
 def test_a_verdict_can_head_a_list_too(scorer: Scorer) -> None:
@@ -576,3 +461,176 @@ def test_an_emoji_ends_a_sentence(scorer: Scorer) -> None:
     score = scorer.score(post(text, "de"), "Cloudstep")
     assert score.stance is Stance.NEGATIVE
     assert Claim.QUALITY in {h.claim for h in score.claims}
+
+
+# One reading rule a case: the post and the stance a person reads in it.
+READINGS = [
+    pytest.param(
+        "en",
+        "Lumina",
+        "not sponsored, I just love it: Lumina lip oil!",
+        Stance.POSITIVE,
+        id="just love is sincere far more often than sarcastic",
+    ),
+    pytest.param(
+        "es",
+        "Cloudstep",
+        "no compréis Cloudstep, la suela se despegó",
+        Stance.NEGATIVE,
+        id="the Spanish plural imperative",
+    ),
+    pytest.param(
+        "nl",
+        "GlowLab",
+        "GlowLab is echt niet de hype waard",
+        Stance.NEGATIVE,
+        id="not worth the hype is a Dutch complaint too",
+    ),
+    pytest.param(
+        "en",
+        "GlowLab",
+        "does GlowLab give anyone a rash?",
+        Stance.NEUTRAL,
+        id="a genuine question stays neutral",
+    ),
+    pytest.param(
+        "sv",
+        "AeroCurl",
+        "Har kört både FinFlex och AeroCurl: AeroCurl vinner, mycket tystare #reklam",
+        Stance.POSITIVE,
+        id="a disclosure tag never counts as a claim",
+    ),
+    pytest.param(
+        "de",
+        "GlowLab",
+        "Nach 8 Wochen GlowLab Serum: gar nicht mal so schlecht 👀",
+        Stance.POSITIVE,
+        id="not bad is praise (de)",
+    ),
+    pytest.param(
+        "no",
+        "Cloudstep",
+        "Ikke dårlig i det hele tatt, de Cloudstep-skoa",
+        Stance.POSITIVE,
+        id="not bad is praise (no)",
+    ),
+    pytest.param(
+        "nl",
+        "AeroCurl",
+        "die AeroCurl is echt niet verkeerd 😳",
+        Stance.POSITIVE,
+        id="not bad is praise (nl)",
+    ),
+    pytest.param(
+        "es",
+        "Lumina",
+        "el aceite de labios Lumina no está nada mal",
+        Stance.POSITIVE,
+        id="not bad is praise (es)",
+    ),
+    pytest.param(
+        "no",
+        "Lumina",
+        "Fikk allergisk reaksjon av Lumina leppeolje. Anbefaler den ikke.",
+        Stance.NEGATIVE,
+        id="a verb negated after it is no praise (Nordic word order)",
+    ),
+    pytest.param(
+        "de",
+        "Zonnebloem",
+        "Zonnebloem Skincare kommt ab Juni zu dm. Preis: 12,95 € für 50 ml.",
+        Stance.NEUTRAL,
+        id="an amount alone does not make a complaint",
+    ),
+    pytest.param(
+        "en",
+        "GlowLab",
+        "Everyone's de-influencing GlowLab this month but it's formulated properly, I'd repurchase",
+        Stance.POSITIVE,
+        id="de influencing is one word",
+    ),
+    pytest.param(
+        "da",
+        "Tundra",
+        "IceKeep-kruset lækkede ud over hele min taske. Tilbage til min Tundra tumbler",
+        Stance.POSITIVE,
+        id="going back to the brand is praise",
+    ),
+    pytest.param(
+        "de",
+        "Cloudstep",
+        "Hab die Cloudstep geholt, weil mein Knie in den StrideOne litt. Nicht schlecht!",
+        Stance.POSITIVE,
+        id="because of a rival keeps the brand the topic",
+    ),
+    pytest.param(
+        "sv",
+        "Nordlys",
+        "Min Nordlys-kappa från 2018 ser fortfarande ny ut. Dyr ja, men den håller.",
+        Stance.POSITIVE,
+        id="a price conceded before but is no complaint",
+    ),
+    pytest.param(
+        "no",
+        "GlowLab",
+        "noen som har prøvd glowlab serum? lurer på om det er verdt det 🤔",
+        Stance.NEUTRAL,
+        id="wondering without a question mark is a question",
+    ),
+    pytest.param(
+        "en",
+        "Lumina",
+        "everyone hates on lumina rn but tbh the cherry shade is the one 🍒",
+        Stance.POSITIVE,
+        id="everyone hates on it but (en)",
+    ),
+    pytest.param(
+        "sv",
+        "AeroCurl",
+        "alla hatar på aerocurl men ärligt den är värd varenda krona",
+        Stance.POSITIVE,
+        id="everyone hates on it but (sv)",
+    ),
+    pytest.param(
+        "fr",
+        "AeroCurl",
+        "tout le monde crache sur l'aerocurl mais perso je la rachèterais",
+        Stance.POSITIVE,
+        id="everyone hates on it but (fr)",
+    ),
+    pytest.param(
+        "en",
+        "AeroCurl",
+        "the only 2 things surviving my de-influencing era: AeroCurl and Lumina lip oil",
+        Stance.POSITIVE,
+        id="a slot does not reach across a colon",
+    ),
+    pytest.param(
+        "en",
+        "Tundra",
+        "Tundra tumbler, year 3. Dropped on concrete twice, the ice is still there",
+        Stance.POSITIVE,
+        id="durability told as facts is praise (en)",
+    ),
+    pytest.param(
+        "de",
+        "Tundra",
+        "Tundra Quencher, 3 Jahre. Über Nacht ist immer noch Eis drin.",
+        Stance.POSITIVE,
+        id="durability told as facts is praise (de)",
+    ),
+    pytest.param(
+        "no",
+        "Tundra",
+        "Tundra-kopp, fjerde vinteren. Stått i bilen i minus 20 uten å sprekke.",
+        Stance.POSITIVE,
+        id="durability told as facts is praise (no)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "brand", "text", "stance"), READINGS)
+def test_a_rule_of_reading(
+    scorer: Scorer, lang: str, brand: str, text: str, stance: Stance
+) -> None:
+    assert scorer.score(post(text, lang), brand).stance is stance
