@@ -122,11 +122,9 @@ def main_languages(tokens: Iterable[str]) -> frozenset[str]:
 
     Many short function words are shared ("je", "de", "en"), so one is no evidence.
     """
-    ballot = _ballot()
-    packed = sum(filter(None, map(ballot.words.get, tokens)))
-    counts = [(packed >> shift) & _MASK for shift in ballot.shifts]
+    counts = votes("", tokens)  # function words only
     floor = max(1, (max(counts) + 1) // 2)
-    return frozenset(code for code, n in zip(ballot.codes, counts, strict=True) if n >= floor)
+    return frozenset(code for code, n in zip(_ballot().codes, counts, strict=True) if n >= floor)
 
 
 def function_word_languages(word: str) -> tuple[str, ...]:
