@@ -16,7 +16,7 @@ from bot.scoring.entities import TARGET, Entity
 from bot.scoring.phrases import ENTITY_IDS, SEPARATOR, Phrase
 
 _TOPIC = ("deinfluenc", "desinfluenc")
-_STARTS = frozenset(".!?…" + SEPARATOR)  # what a header clause starts after
+_STARTS = frozenset(".!?…:" + SEPARATOR)  # what a header clause starts after
 _ENDS = frozenset([":", "1"])  # a header ends in ":" or before a "1)"
 _VERDICTS = frozenset({"negative", "strong_positive"})  # cues that make a clause a header
 _KEEP = frozenset(["✅", "✔", "👍", "💚"])  # item marks (emoji are tokens of their own)
@@ -45,7 +45,7 @@ def list_headers(
     found: list[tuple[int, int, bool, str]] = []
     for colon in ends:
         lo = colon
-        while lo > 0 and tokens[lo - 1] not in _STARTS and tokens[lo - 1] != ":":
+        while lo > 0 and tokens[lo - 1] not in _STARTS:
             lo -= 1
         words = tokens[lo:colon]
         if any(w in ENTITY_IDS for w in words):
