@@ -33,6 +33,7 @@ import statistics
 import time
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -185,7 +186,7 @@ def simulate(
 
 def phase(at: datetime) -> str:
     day = (at - START) / timedelta(days=1)
-    return "floor" if day < 3 else "hour-of-day" if day < 21 else "hour-of-week"
+    return "warm-up" if day < 3 else "hour-of-day" if day < 21 else "hour-of-week"
 
 
 def run_brand(
@@ -236,7 +237,7 @@ def onset(run: Run, sens: Sensitivity, policy: SpikePolicy, poll: timedelta, day
         hit = next((t for t, fired in checks if fired and s.start < t <= s.end + poll), None)
         delays[s.size].append(None if hit is None else (hit - s.start) / timedelta(minutes=1))
         first_poll.append((s.size, first, hit is not None and hit - s.start <= poll))
-    false_alarms = {"floor": 0, "hour-of-day": 0, "hour-of-week": 0}
+    false_alarms = {"warm-up": 0, "hour-of-day": 0, "hour-of-week": 0}
     open_since: datetime | None = None
     last_fired: datetime | None = None
     for t, fired in checks:
@@ -250,7 +251,7 @@ def onset(run: Run, sens: Sensitivity, policy: SpikePolicy, poll: timedelta, day
         elif last_fired is not None and t - last_fired >= policy.resolve_after:
             open_since = None
     week = 7.0
-    weeks = {"floor": 3 / week, "hour-of-day": 18 / week, "hour-of-week": (days - 21) / week}
+    weeks = {"warm-up": 3 / week, "hour-of-day": 18 / week, "hour-of-week": (days - 21) / week}
     return Outcome(delays, first_poll, false_alarms, weeks)
 
 
@@ -281,7 +282,24 @@ def alert_reading(run: Run, sens: Sensitivity, policy: SpikePolicy, k: int) -> l
     return out
 
 
-def settled(by_phase: dict[str, int] | dict[str, float]) -> float:
+def _alarm_rates(
+    rows: list[tuple[Brand, Outcome]], count: Callable[[Mapping[str, float]], float]
+) -> tuple[float, float, str]:
+    """False alarms per brand per week over the phases `count` adds up: all brands, and
+    the worst brand with its name."""
+    overall = sum(count(o.false_alarms) for _, o in rows) / sum(count(o.weeks) for _, o in rows)
+    worst = max(
+        (
+            sum(count(o.false_alarms) for b, o in rows if b == brand)
+            / sum(count(o.weeks) for b, o in rows if b == brand),
+            brand.name,
+        )
+        for brand in BRANDS
+    )
+    return overall, worst[0], worst[1]
+
+
+def settled(by_phase: Mapping[str, float]) -> float:
     """Days 3-30: once a history-based baseline exists."""
     return by_phase["hour-of-day"] + by_phase["hour-of-week"]
 
@@ -455,25 +473,19 @@ def onset_tables(totals: dict[Sensitivity, list[tuple[Brand, Outcome]]], pm: int
         "",
         "False alarms per brand per week (episodes starting outside injected spikes):",
         "",
-        "| sensitivity | floor (days 0–3) | hour-of-day (3–21) | hour-of-week (21–30) "
-        "| days 3–30 | worst brand, days 3–30 |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| sensitivity | warm-up (days 0–3) | hour-of-day (3–21) | hour-of-week (21–30) "
+        "| days 3–30 | worst brand, days 3–30 | all days | worst brand, all days |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for sens, rows in totals.items():
         cells = []
-        for ph in ("floor", "hour-of-day", "hour-of-week"):
+        for ph in ("warm-up", "hour-of-day", "hour-of-week"):
             fa = sum(o.false_alarms[ph] for _, o in rows)
             weeks = sum(o.weeks[ph] for _, o in rows)
             cells.append(f"{fa / weeks:.2f}")
-        fa_all = sum(settled(o.false_alarms) for _, o in rows)
-        cells.append(f"{fa_all / sum(settled(o.weeks) for _, o in rows):.2f}")
-        worst = []
-        for brand in BRANDS:
-            alarms = sum(settled(o.false_alarms) for b, o in rows if b == brand)
-            wk = sum(settled(o.weeks) for b, o in rows if b == brand)
-            worst.append((alarms / wk, brand.name))
-        rate, name = max(worst)
-        cells.append(f"{rate:.2f} ({name})")
+        for count in (settled, lambda by_phase: sum(by_phase.values())):
+            overall, worst, name = _alarm_rates(rows, count)
+            cells += [f"{overall:.2f}", f"{worst:.2f} ({name})"]
         lines.append(f"| {sens} | " + " | ".join(cells) + " |")
     return lines
 

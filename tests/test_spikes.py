@@ -96,6 +96,88 @@ def test_thin_history_uses_hour_of_day() -> None:
     assert spiking.is_spike
 
 
+def warm_up(
+    now: datetime, hours: int, per_hour: Callable[[datetime], int] | int, mentions: int
+) -> Series:
+    """`hours` complete hours of LOW counts before the window's hour, then `mentions`."""
+    rate = per_hour if callable(per_hour) else (lambda _at, n=per_hour: n)
+    cutoff = (now - HOUR).replace(minute=0)
+    first = cutoff - hours * HOUR
+    hourly = {first + k * HOUR: {Severity.LOW: rate(first + k * HOUR)} for k in range(hours)}
+    return Series(hourly=hourly, recent=recent(now, mentions), covered_from=first)
+
+
+def test_a_few_hours_of_history_replace_the_floor_with_the_brands_own_level() -> None:
+    # A busy brand (30 an hour) is above the floor of 10 from its first hours: after
+    # three hours its own level is the usual, and its normal volume is no spike.
+    now = TUESDAY_13_UTC
+    assert assess(warm_up(now, 2, 30, 30), now, BALANCED, brand="b").basis is Basis.FLOOR
+    normal = assess(warm_up(now, 8, 30, 30), now, BALANCED, brand="b")
+    assert normal.basis is Basis.WARM_UP and normal.plan.periods == 8
+    assert normal.expected == pytest.approx(30, abs=0.5)
+    assert not normal.is_spike
+    assert normal.explain() == (
+        "30 negative mentions in the last hour; usual for 12:00–13:00, judged from the last "
+        "8 hours (no full three days of history yet), is "
+        f"{round(normal.triggers[0].low)}–{round(normal.triggers[0].high)}; "
+        "within the usual range"
+    )
+    assert normal.basis_text == (
+        "the brand's level over the last 8 hours, any hour of the day "
+        "(not a full three days of history yet)"
+    )
+    assert assess(warm_up(now, 8, 30, 150), now, BALANCED, brand="b").is_spike
+    # Only the hour and the fast window are tested until a daily rhythm is known.
+    assert {t.window for t in normal.triggers} == {HOUR, BALANCED.fast_window}
+
+
+def test_a_warm_up_allows_for_a_daily_rhythm_it_has_not_seen() -> None:
+    # Ten quiet night hours at 2 an hour: the evening may bring twice that or more, so
+    # 7 in an hour is not a spike yet; 14 (7x) is.
+    now = TUESDAY_13_UTC
+    calm = assess(warm_up(now, 10, 2, 7), now, BALANCED, brand="b")
+    assert calm.basis is Basis.WARM_UP and not calm.is_spike
+    assert calm.triggers[0].threshold > 7
+    assert assess(warm_up(now, 10, 2, 14), now, BALANCED, brand="b").is_spike
+
+
+def test_a_warm_up_level_leaves_out_an_earlier_spike() -> None:
+    now = TUESDAY_13_UTC
+    spiked = (now - 5 * HOUR).replace(minute=0)
+    check = assess(
+        warm_up(now, 12, lambda at: 60 if at == spiked else 4, 4), now, BALANCED, brand="b"
+    )
+    assert check.expected == pytest.approx(4.0, abs=0.2)
+    assert assess(
+        warm_up(now, 12, lambda at: 60 if at == spiked else 4, 25), now, BALANCED, brand="b"
+    ).is_spike
+
+
+def test_a_warm_up_leans_on_this_hour_yesterday_as_far_as_it_can_be_trusted() -> None:
+    # A day and a half of history with a busy 12:00 hour (over twice the rest). For a busy
+    # brand yesterday's one sample says a lot: today's 12:00 at that level is usual. A
+    # quiet brand's one sample says little, so its usual stays near its level.
+    now = TUESDAY_13_UTC
+    busy = assess(
+        warm_up(now, 36, lambda at: 90 if at.hour == 12 else 40, 90), now, BALANCED, brand="b"
+    )
+    assert busy.basis is Basis.WARM_UP
+    assert busy.expected > 80 and not busy.is_spike
+    assert busy.pooling is not None and busy.pooling.days == 1 and busy.pooling.own_weight > 0.9
+    assert "pulled toward this hour on the previous day" in busy.basis_text
+    quiet = assess(
+        warm_up(now, 36, lambda at: 3 if at.hour == 12 else 1, 3), now, BALANCED, brand="b"
+    )
+    assert quiet.pooling is not None and quiet.pooling.own_weight < 0.5
+    assert 1.0 < quiet.expected < 2.5 and not quiet.is_spike
+    # A same-hour sample far beyond any daily rhythm is an earlier spike: left out.
+    spiked = assess(
+        warm_up(now, 36, lambda at: 90 if at.hour == 12 else 5, 6), now, BALANCED, brand="b"
+    )
+    assert spiked.pooling is not None and spiked.pooling.days == 0
+    assert spiked.expected == pytest.approx(5.0, abs=0.3)
+
+
 def test_three_weeks_use_hour_of_week_and_a_monday_rush_is_normal() -> None:
     monday_10 = datetime(2024, 3, 11, 10, 0, tzinfo=UTC)
 

@@ -2,7 +2,9 @@
 
 Same local hour on the same weekday of earlier weeks when there are enough
 weeks (a Monday-morning rhythm is normal, not a spike); else the same local
-hour on recent days; else an assumed floor rate. Earlier periods are found by
+hour on recent days; before three days, the brand's own level over the hours
+seen so far (see `warm_up_estimates`); before a few hours, an assumed floor
+rate. Earlier periods are found by
 stepping back in local wall-clock time, so "Tuesday 14:00" stays 14:00 across
 a daylight-saving change.
 
@@ -45,11 +47,22 @@ _MAX_SHIFT_SD = 2.0
 # Relative variance of same-weekday hours around the pooled product is never assumed
 # below this (a 10% sd), so the hour's own weeks always keep some weight.
 _MIN_TAU2 = 0.01
+# Before three days an hour's usual rests on the brand's level over all hours seen so far.
+# How far one hour of the day sits from that level is not known yet: assume at least a
+# 60% sd (social posting swings from about 0.4x the day's mean at night to 1.6x in the
+# evening), more if the hours seen so far swing more.
+_UNSEEN_RHYTHM = 0.36
+# How far above the level the busiest hour of a day may sit (in rhythm sds, or as a
+# multiple of the median hour) before a sample counts as an earlier spike.
+_PEAK = 2.0
+# Hours the warm-up level averages: the last three days at most (then hour-of-day applies).
+_WARM_UP_MAX_HOURS = 72
 
 
 class Basis(StrEnum):
     HOUR_OF_WEEK = "hour_of_week"
     HOUR_OF_DAY = "hour_of_day"
+    WARM_UP = "warm_up"
     FLOOR = "floor"
 
 
@@ -80,6 +93,13 @@ class Plan:
                     f"{_days(pooling.weekday_days, day)}"
                 )
             return text
+        if self.basis is Basis.WARM_UP:
+            text = f"the brand's level over the last {self.periods} hours, any hour of the day"
+            if pooling is not None and pooling.days:
+                same = "the previous day" if pooling.days == 1 else f"{pooling.days} previous days"
+                share = round(100 * pooling.own_weight)
+                text += f", pulled toward this hour on {same} ({share}%)"
+            return text + " (not a full three days of history yet)"
         return "the floor (not enough history yet)"
 
 
@@ -160,7 +180,24 @@ def plan(series: Series, start: datetime, policy: SpikePolicy) -> Plan:
     days = available(1, max_days)
     if days >= policy.min_days:
         return Plan(Basis.HOUR_OF_DAY, days, 1)
+    hours = len(warm_up_hours(series, start))
+    if hours >= policy.warm_up_hours:
+        return Plan(Basis.WARM_UP, hours, 1)
     return Plan(Basis.FLOOR, 0, 0)
+
+
+def warm_up_hours(series: Series, start: datetime) -> list[datetime]:
+    """The complete hours of history before the window starting at `start`, the last
+    `_WARM_UP_MAX_HOURS` at most (a first hour watched only in part is left out)."""
+    first = series.first_hour
+    if first is None:
+        return []
+    covered = series.covered_from
+    if covered is not None and covered > first:
+        first += HOUR
+    cutoff = hour_start(start)
+    count = min(max(0, int((cutoff - first) / HOUR)), _WARM_UP_MAX_HOURS)
+    return [cutoff - (count - k) * HOUR for k in range(count)]
 
 
 def weight_scale(totals: Mapping[Severity, int], policy: SpikePolicy) -> float:
@@ -369,6 +406,51 @@ def estimates(
         if weeks:
             mean, error, weight = shrink(own(o), mean, error, tau2, phi)
         out.append(Estimate(mean, error, weight, n, same))
+    return out
+
+
+def warm_up_estimates(
+    series: Series,
+    start: datetime,
+    end: datetime,
+    policy: SpikePolicy,
+    value: Callable[[HourCounts], float],
+) -> list[Estimate]:
+    """The usual value of each hour the window overlaps, from less than three days.
+
+    The level is the mean over the hours seen so far, earlier spikes left out (the
+    same `robust_level` as a longer history). The window's hour may sit anywhere in
+    a daily rhythm not yet known, so the estimate's error carries that rhythm: at
+    least `_UNSEEN_RHYTHM` x level^2, or the spread the hours seen so far show.
+    Where this hour was seen on earlier days, those samples pull the level toward
+    themselves (`shrink`, as the same-weekday hours do once weeks exist): a busy
+    brand's one sample is worth a lot, a quiet brand's little. A sample far above
+    what the rhythm allows (an earlier spike) is left out.
+    """
+    hours = warm_up_hours(series, start)
+    samples = [value(series.counts(h)) for h in hours]
+    # an evening may be twice the median hour: only what lies beyond that is a spike
+    cap = outlier_cap(_PEAK * statistics.median(samples), 1.0) if samples else math.inf
+    kept = [x for x in samples if x <= cap] or [0.0]
+    n = len(kept)
+    level = (sum(kept) + PRIOR_COUNT) / n
+    spread = sum((x - level) ** 2 for x in kept) / max(n - 1, 1)
+    tau2 = max(_UNSEEN_RHYTHM, (spread - level) / (level * level))
+    error = level / n  # Poisson error of the level itself
+    ceiling = outlier_cap(level * (1.0 + _PEAK * math.sqrt(tau2)), 1.0)
+    seen = set(hours)
+    zone = policy.zone
+    out = []
+    bucket = hour_start(start)
+    while bucket < end:
+        earlier = (earlier_hour(bucket, j, zone) for j in range(1, policy.min_days))
+        own = [x for h in earlier if h in seen and (x := value(series.counts(h))) <= ceiling]
+        if own:
+            mean, variance, weight = shrink(own, level, error, tau2, 1.0)
+        else:
+            mean, variance, weight = level, error + tau2 * level * level, 0.0
+        out.append(Estimate(mean, variance, weight, len(own), 0))
+        bucket += HOUR
     return out
 
 

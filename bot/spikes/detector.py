@@ -4,11 +4,12 @@ After every poll the mention count and the severity-weighted sum are each
 tested over several windows ending now: the alert window (the "last hour"),
 the fast window (about one poll interval, so a burst is seen at the next poll)
 and the halvings in between (30 and 15 minutes), so a wave is seen by the
-window of its own length (with no history yet, only the alert and fast
-windows against the floor). Any one that fires makes a spike, and the alert
-states the window that fired. Each test needs the observed value to reach all
-of: the minimum count, the point the baseline calls surprising at the
-window's significance, and the window's ratio above the expected value. In the
+window of its own length (before three days of history only the alert and fast
+windows: against the brand's level so far, or the floor in its first hours).
+Any one that fires makes a spike, and the alert states the window that fired.
+Each test needs the observed value to reach all of: the minimum count, the
+point the baseline calls surprising at the window's significance, and the
+window's ratio above the expected value. In the
 alert window a clear multiple (5x at `balanced`) with at least the minimum
 count needs less: that is what "5.2x above" means to the reader, and the
 significance only has to show that the baseline is known well enough to say so
@@ -36,6 +37,7 @@ from bot.spikes.baseline import (
     floor_expectation,
     grid,
     plan,
+    warm_up_estimates,
     weight_scale,
 )
 from bot.spikes.dispersion import dispersion, neighbourhood
@@ -143,16 +145,17 @@ def assess(
     require_aware(now, "now")
     start = now - policy.window
     chosen = plan(series, start, policy)
-    table = grid(series, start, now, policy) if chosen.basis is not Basis.FLOOR else None
-    cells = neighbourhood(series, start, now, chosen, policy.zone)
+    learned = chosen.basis in (Basis.HOUR_OF_WEEK, Basis.HOUR_OF_DAY)
+    table = grid(series, start, now, policy) if learned else None
+    cells = neighbourhood(series, start, now, chosen, policy.zone) if learned else []
     scale = weight_scale(series.totals, policy)
     recent = [m for m in series.recent if start < min(m.at, now) <= now]
     by_severity: dict[Severity, int] = {}
     for m in recent:
         by_severity[m.severity] = by_severity.get(m.severity, 0) + 1
-    # With no history the floor is a guess: the windows in between need a learned baseline.
+    # The windows in between need a learned daily rhythm: not with the floor or a warm-up.
     windows = policy.windows
-    if chosen.basis is Basis.FLOOR:
+    if not learned:
         windows = tuple(dict.fromkeys((policy.window, policy.fast_window)))
     triggers = []
     pooling = None
@@ -164,8 +167,10 @@ def assess(
         if table is not None:
             phi = dispersion([[scaled(c) for c in cell] for cell in cells])
             usual = estimates(table, chosen, policy, scaled, phi)
-            if pooling is None:
-                pooling = _pooling(usual, start, now)
+        elif chosen.basis is Basis.WARM_UP:
+            usual = warm_up_estimates(series, start, now, policy, scaled)
+        if usual and pooling is None:
+            pooling = _pooling(usual, start, now)
         for window in windows:
             inside = [m for m in recent if min(m.at, now) > now - window]
             triggers.append(_test(usual, now, window, measure, inside, chosen, policy, unit, phi))

@@ -75,7 +75,12 @@ class SpikePolicy(BaseModel):
     min_weeks: int = Field(3, ge=1, description="weeks needed for the hour-of-week baseline")
     min_days: int = Field(3, ge=1, description="days needed for the hour-of-day baseline")
     max_days: int = Field(21, ge=1, description="recent days the hour-of-day baseline uses")
-    floor_per_hour: float = Field(10.0, gt=0, description="assumed usual rate with thin history")
+    warm_up_hours: int = Field(
+        3, ge=1, le=72, description="hours of history before the brand's level replaces the floor"
+    )
+    floor_per_hour: float = Field(
+        10.0, gt=0, description="assumed usual rate before warm_up_hours of history"
+    )
     severity_weights: Weights = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     timezone: str = Field("UTC", description="IANA zone for 'a Tuesday 14:00' and local rhythms")
     resolve_after: Duration = Field(

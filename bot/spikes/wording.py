@@ -97,6 +97,12 @@ def _usual(check: SpikeCheck, head: Trigger) -> str:
     usual = "usual weight" if head.measure == "weighted" else "usual"
     if check.basis is Basis.HOUR_OF_WEEK:
         return f"{usual} for a {day} {hours} is {rng}"
+    if check.basis is Basis.WARM_UP:
+        # a few hours or days of history: the level so far, the daily rhythm not yet known
+        return (
+            f"{usual} for {hours}, judged from the last {check.plan.periods} hours "
+            f"(no full three days of history yet), is {rng}"
+        )
     if check.pooling is not None and check.pooling.weekday_days:
         # the same hour on recent days, scaled by how busy this weekday's whole days were
         return (
