@@ -45,7 +45,9 @@ def test_extra_examples_validate_and_score() -> None:
     assert extra.stance_macro_f1 >= 0.80
 
 
-@pytest.mark.parametrize("name", ["fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["fresh.jsonl", "fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh7.jsonl"]
+)
 def test_grown_corpus_meets_the_dev_targets(name: str) -> None:
     """Lines written blind to the scorer (then used to generalise it) keep the dev targets."""
     rows = load_corpus(CORPUS / name)
@@ -143,11 +145,13 @@ def test_gold_severity_follows_the_policy_promotion_weights() -> None:
     ("name", "stance", "exact", "within_one"),
     [
         # a week of typical #deinfluencing captions, written blind: stance 0.764 and
-        # severity exact 0.700 blind, 0.873 / 0.806 after one short round
-        ("fresh6.jsonl", 0.86, 0.80, 0.93),
+        # severity exact 0.700 blind, 0.873 / 0.806 after one short round, 0.902 / 0.850
+        # (within one 0.963) after the fresh7 round
+        ("fresh6.jsonl", 0.90, 0.84, 0.96),
         # praise and complaints told as facts ("year 3, dropped on concrete twice, ice
-        # still there"), written blind to be hard: 0.478 / 0.512 blind, 0.790 / 0.750 after
-        ("fresh5.jsonl", 0.78, 0.74, 0.88),
+        # still there"), written blind to be hard: 0.478 / 0.512 blind, 0.790 / 0.750 after,
+        # 0.796 / 0.756 after the fresh7 round
+        ("fresh5.jsonl", 0.79, 0.75, 0.89),
     ],
 )
 def test_batches_below_the_targets_do_not_slip(

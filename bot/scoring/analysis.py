@@ -15,7 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
-from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, WONDER, CueSet, contrast_words
+from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, SALE, WONDER, CueSet, contrast_words
 from bot.scoring.entities import TARGET
 from bot.scoring.listing import list_headers, listed, may_hold_lists
 from bot.scoring.phrases import longest_first, negated, negated_after
@@ -128,18 +128,24 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         question = seg.question
         rhetoric: list[Hit] = []
         wonders = False
+        sales: list[Hit] = []
+        generics: list[Hit] = []
         for hit in own:
             kind = hit[2].kind
             if kind in WEIGHTS:
                 stance.append(hit)
             elif kind in _CLAIMS:
                 claimed.append(hit)
-            elif kind == "generic" and suggested is None:
-                suggested = " ".join(tokens[hit[0] : hit[1]])
+            elif kind == "generic":
+                generics.append(hit)
+                if suggested is None:
+                    suggested = " ".join(tokens[hit[0] : hit[1]])
             elif kind == RHETORICAL:
                 rhetoric.append(hit)
             elif kind == WONDER:
                 wonders = True
+            elif kind == SALE:
+                sales.append(hit)
         if rhetoric:  # "am I the only one whose…?" states, it does not ask; nor is it praise
             question = False
             stance = [h for h in stance if not any(r[0] <= h[0] and h[1] <= r[1] for r in rhetoric)]
@@ -149,11 +155,18 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
             claimed = _conceded(tokens, seg, stance, claimed)
         if stance and claimed:  # "faded my dark spots" is praise, not a faded colour
             claimed = _outside_praise(stance, claimed)
+        if len(claimed) > 1:  # "ble dårlig" (fell ill) is safety, not also "dårlig" quality
+            claimed = _outermost(claimed)
         if stance:
             _stance_cues(cues, tokens, seg, question, stance, scope, weights, reasons)
         if here and not question:
             _templates(cues, tokens, seg, here, reading, weights, reasons, recommended)
-        priced = money
+        # "on sale at Matas for 199 kr": news of an offer, neither a price complaint nor
+        # another place to buy; but "buy any pair on sale" is the generic alternative
+        offer = bool(sales) and not _within(sales, generics)
+        priced = money and not offer
+        if offer:
+            suggested = None
         if scope < 0:  # a rival's segment: only "half the price" says something of the brand
             claimed = [hit for hit in claimed if hit[2].kind == CHEAPER]
             priced = False
@@ -167,7 +180,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
                     claims.append(ClaimHit(claim, phrase))
         if scope < 0:
             continue
-        if suggested is None and extra is not None:
+        if suggested is None and extra is not None and not offer:
             found = extra.search(seg.text)
             suggested = found.group(0) if found is not None else None
         if suggested is not None and not question:  # "is it at the drugstore yet?" asks
@@ -266,6 +279,20 @@ def _outside_praise(stance: list[Hit], claimed: list[Hit]) -> list[Hit]:
     return [h for h in claimed if not any(s <= h[0] and h[1] <= e for s, e in praise)]
 
 
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Hits not inside a longer hit (the same words read as one claim, the longer one)."""
+    return [
+        h
+        for h in hits
+        if not any(s <= h[0] and h[1] <= e and e - s > h[1] - h[0] for s, e, _ in hits)
+    ]
+
+
+def _within(hits: list[Hit], others: list[Hit]) -> bool:
+    """Whether every hit lies inside one of `others` (the same words read two ways)."""
+    return all(any(s <= h[0] and h[1] <= e for s, e, _ in others) for h in hits)
+
+
 def _overlap(hits: list[Hit]) -> bool:
     """Whether hits sorted by start overlap (else `longest_first` would keep them all)."""
     end = hits[0][1]
@@ -315,17 +342,18 @@ def _claim_hits(
     A claim read only from an amount ("12,95 € für 50 ml") is not said in words: it
     is a claim when the post complains, but it does not make a post a complaint.
     """
-    found: list[tuple[int, Claim, str]] = []
+    found: list[tuple[int, Claim, str, bool]] = []
     for start, end, phrase in claimed:
         if not negated(tokens, start, 3, cues.negators, seg.lo):
             said = tokens[start] if end == start + 1 else " ".join(tokens[start:end])
-            found.append((start, _CLAIMS[phrase.kind], said.lstrip("#")))
+            found.append((start, _CLAIMS[phrase.kind], said.lstrip("#"), True))
     text = seg.text
     amount_re, paid_re = cues.amount_re, cues.paid_re
     if money and amount_re is not None and _MONEY_HINT_RE.search(text) is not None:
         for m in CURRENCY_RE.finditer(text):
             start, end = m.start(), m.end()
-            follow = amount_re.match(text, end) or _OUTRAGE_RE.match(text, end)
+            outrage = _OUTRAGE_RE.match(text, end)
+            follow = amount_re.match(text, end) or outrage
             if follow is not None:  # "$40 for a lip oil", "229 kr??"
                 end = follow.end()
             else:  # "cost $68": the amount after a verb of paying
@@ -333,13 +361,16 @@ def _claim_hits(
                 if paid is None:
                     continue
                 start, end = paid.start(), start + len(text[start:end].rstrip(".,"))
-            found.append((_AMOUNT, Claim.PRICE, " ".join(text[start:end].split())))
+            # "499 €??" says what the writer thinks of the price; "$40 for a lip oil" only
+            # what it costs
+            said = " ".join(text[start:end].split())
+            found.append((_AMOUNT, Claim.PRICE, said, follow is not None and follow is outrage))
     if len(found) < 2:
-        return [(claim, said, at != _AMOUNT) for at, claim, said in found]
-    worded = {claim for at, claim, _ in found if at != _AMOUNT}
+        return [(claim, said, worded) for _, claim, said, worded in found]
+    worded = {claim for _, claim, _, w in found if w}
     seen: set[Claim] = set()
     result = []
-    for _, claim, said in sorted(found, key=lambda f: f[0]):
+    for _, claim, said, _ in sorted(found, key=lambda f: f[0]):
         if claim not in seen:
             seen.add(claim)
             result.append((claim, said, claim in worded))

@@ -24,6 +24,7 @@ CLAIM_KINDS = tuple(c.value for c in Claim)
 RHETORICAL = "rhetorical"  # question openers that state a complaint ("am I the only one…")
 WONDER = "wonder"  # a question without "?": "wondering if it's worth it"
 CHEAPER = "cheaper"  # price phrases that also count when said of a rival ("half the price")
+SALE = "sale"  # an amount beside these is an offer, not a complaint ("on sale for $20")
 TEMPLATE_KINDS = ("recommend", "target_negative")
 
 
@@ -94,7 +95,7 @@ def union_index() -> PhraseIndex:
         data = lf.data
         for kind in (*STANCE_KINDS, RHETORICAL, WONDER):
             index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
-        for kind in (*CLAIM_KINDS, CHEAPER):
+        for kind in (*CLAIM_KINDS, CHEAPER, SALE):
             index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))
         index.add_all("generic", lf.lang, data.get("alternative", {}).get("generic", []))
         disclosures = data.get("promotion", {}).get("disclosure", [])
