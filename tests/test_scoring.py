@@ -463,6 +463,36 @@ def test_an_emoji_ends_a_sentence(scorer: Scorer) -> None:
     assert Claim.QUALITY in {h.claim for h in score.claims}
 
 
+def test_an_offer_is_news_not_a_price_complaint(scorer: Scorer) -> None:
+    """The amount beside "på tilbud" is no complaint and the shop no alternative; "buy
+    any pair on sale" is still the generic alternative."""
+    news = scorer.score(
+        post("GlowLab serum er på tilbud i Matas til 199 kr denne uge", "da"), "GlowLab"
+    )
+    assert news.stance is Stance.NEUTRAL and not news.claims and news.alternative is None
+    text = "Cloudstep er overhyped og alt for dyre, køb bare et par løbesko på udsalg"
+    advice = scorer.score(post(text, "da"), "Cloudstep")
+    assert advice.stance is Stance.NEGATIVE and advice.alternative == "generic"
+
+
+def test_an_outraged_amount_outweighs_faint_praise(scorer: Scorer) -> None:
+    text = "Der AeroCurl ist nicht schlecht, aber 499€??"
+    score = scorer.score(post(text, "de"), "AeroCurl")
+    assert score.stance is Stance.NEGATIVE
+    assert [h.claim for h in score.claims] == [Claim.PRICE]
+    # an amount alone still only says what it costs
+    plain = scorer.score(post("Der AeroCurl ist nicht schlecht, 499€", "de"), "AeroCurl")
+    assert plain.stance is Stance.POSITIVE
+
+
+def test_a_claim_inside_a_longer_claim_counts_once(scorer: Scorer) -> None:
+    """ "ble dårlig" is falling ill (safety), not also "dårlig" quality."""
+    score = scorer.score(
+        post("ble så dårlig av PureFizz i går, kvalm hele kvelden", "no"), "PureFizz"
+    )
+    assert {h.claim for h in score.claims} == {Claim.SAFETY}
+
+
 # One reading rule a case: the post and the stance a person reads in it.
 READINGS = [
     pytest.param(

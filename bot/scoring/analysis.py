@@ -340,7 +340,8 @@ def _claim_hits(
     """(claim, phrase, said in words) in the segment; `money`: the post holds an amount.
 
     A claim read only from an amount ("12,95 € für 50 ml") is not said in words: it
-    is a claim when the post complains, but it does not make a post a complaint.
+    is a claim when the post complains, but it does not make a post a complaint. An
+    amount ending in "??" or "!!" ("499 €??") is the writer's opinion of the price.
     """
     found: list[tuple[int, Claim, str, bool]] = []
     for start, end, phrase in claimed:
@@ -361,10 +362,8 @@ def _claim_hits(
                 if paid is None:
                     continue
                 start, end = paid.start(), start + len(text[start:end].rstrip(".,"))
-            # "499 €??" says what the writer thinks of the price; "$40 for a lip oil" only
-            # what it costs
             said = " ".join(text[start:end].split())
-            found.append((_AMOUNT, Claim.PRICE, said, follow is not None and follow is outrage))
+            found.append((_AMOUNT, Claim.PRICE, said, outrage is not None and follow is outrage))
     if len(found) < 2:
         return [(claim, said, worded) for _, claim, said, worded in found]
     worded = {claim for _, claim, _, w in found if w}
