@@ -354,16 +354,16 @@ def _claim_hits(
         for m in CURRENCY_RE.finditer(text):
             start, end = m.start(), m.end()
             outrage = _OUTRAGE_RE.match(text, end)
-            follow = amount_re.match(text, end) or outrage
-            if follow is not None:  # "$40 for a lip oil", "229 kr??"
-                end = follow.end()
-            else:  # "cost $68": the amount after a verb of paying
-                paid = paid_re.search(text, max(0, start - _PAID_REACH), start) if paid_re else None
-                if paid is None:
-                    continue
+            paid = paid_re.search(text, max(0, start - _PAID_REACH), start) if paid_re else None
+            if paid is not None:  # "cost $68": the amount after a verb of paying
                 start, end = paid.start(), start + len(text[start:end].rstrip(".,"))
+            else:  # "$40 for a lip oil", "229 kr??"
+                follow = amount_re.match(text, end) or outrage
+                if follow is None:
+                    continue
+                end = follow.end()
             said = " ".join(text[start:end].split())
-            found.append((_AMOUNT, Claim.PRICE, said, outrage is not None and follow is outrage))
+            found.append((_AMOUNT, Claim.PRICE, said, outrage is not None))
     if len(found) < 2:
         return [(claim, said, worded) for _, claim, said, worded in found]
     worded = {claim for _, claim, _, w in found if w}

@@ -112,6 +112,16 @@ def contrast_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def question_openers() -> frozenset[str]:
+    """Every language's words a real question starts with ("is", "lohnt", "vale"): a question
+    holding an amount is a question when it starts with one ("is it worth $28?"), else the
+    amount makes it a complaint ("45 € für nen Becher, ernsthaft?")."""
+    return frozenset(
+        fold_phrase(w) for lf in all_languages().values() for w in lf.data.get("question_words", [])
+    )
+
+
+@lru_cache(maxsize=1)
 def negator_languages() -> dict[str, tuple[str, ...]]:
     """Negator word -> the languages it negates in (to see when a post's language matters)."""
     owners: dict[str, list[str]] = {}

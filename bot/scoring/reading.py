@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from itertools import compress, count
 
-from bot.scoring.cues import contrast_words
+from bot.scoring.cues import contrast_words, question_openers
 from bot.scoring.entities import COMPETITOR, TARGET, Entity
 from bot.scoring.phrases import (
     ENTITY_CLOSE,
@@ -163,7 +163,11 @@ def read(folded: str, entities: list[Entity], index: PhraseIndex) -> Reading:
                     break
             here = list(compress(count(lo), map(ENTITY_TOKENS.__contains__, tokens[lo:hi])))
             spots += here
-        question = ("?" in piece or "¿" in piece) and CURRENCY_RE.search(piece) is None
+        question = ("?" in piece or "¿" in piece) and (
+            CURRENCY_RE.search(piece) is None
+            or "¿" in piece
+            or (lo < hi and tokens[lo] in question_openers())
+        )
         segments.append(Segment(piece, lo, hi, ents, question, scope, competitor))
         if len(here) > 1 and _turns(tokens, here):
             # "X is my holy grail but that Y serum? Money down the drain.": what follows
