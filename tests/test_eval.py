@@ -147,11 +147,11 @@ def test_gold_severity_follows_the_policy_promotion_weights() -> None:
     [
         # a week of typical #deinfluencing captions, written blind: stance 0.764 and
         # severity exact 0.700 blind, 0.873 / 0.806 after one short round, 0.902 / 0.850
-        # (within one 0.963) after the fresh7 round
-        ("fresh6.jsonl", 0.90, 0.84, 0.96),
+        # (within one 0.963) after session 4
+        ("fresh6.jsonl", 0.90, 0.85, 0.96),
         # praise and complaints told as facts ("year 3, dropped on concrete twice, ice
         # still there"), written blind to be hard: 0.478 / 0.512 blind, 0.790 / 0.750 after,
-        # 0.796 / 0.756 after the fresh7 round
+        # 0.796 / 0.756 after session 4
         ("fresh5.jsonl", 0.79, 0.75, 0.89),
     ],
 )
