@@ -475,6 +475,32 @@ def test_an_offer_is_news_not_a_price_complaint(scorer: Scorer) -> None:
     assert advice.stance is Stance.NEGATIVE and advice.alternative == "generic"
 
 
+def test_a_shop_is_the_alternative_of_a_complaint_and_nothing_by_itself(scorer: Scorer) -> None:
+    text = "Zonnebloem SPF er udsolgt i Matas lige nu, nogen der ved mere"
+    news = scorer.score(post(text, "da"), "Zonnebloem")
+    assert news.stance is Stance.NEUTRAL and news.alternative is None
+    text = "Zonnebloem SPF er alt for dyr og stikker i øjnene, køb den fra Matas"
+    complaint = scorer.score(post(text, "da"), "Zonnebloem")
+    assert complaint.stance is Stance.NEGATIVE and complaint.alternative == "generic"
+    assert 'suggests a generic alternative: "matas"' in [r.text for r in complaint.reasons]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("da", "skiftede fra DewDrop til GlowLab for et år siden, huden er lysere"),
+        ("nl", "ben in januari van DewDrop naar GlowLab overgestapt"),
+        ("en", "swapped DewDrop for GlowLab after a year"),
+    ],
+)
+def test_switching_from_one_brand_to_another(scorer: Scorer, lang: str, text: str) -> None:
+    """ "Switched from X to Y" recommends Y: praise for Y, a rival recommended for X."""
+    assert scorer.score(post(text, lang), "GlowLab").stance is Stance.POSITIVE
+    away = text.replace("DewDrop", "Lumina").replace("GlowLab", "Sheen")
+    rival = scorer.score(post(away, lang), "Lumina")
+    assert rival.stance is Stance.NEGATIVE and rival.alternative == "Sheen"
+
+
 def test_an_outraged_amount_outweighs_faint_praise(scorer: Scorer) -> None:
     text = "Der AeroCurl ist nicht schlecht, aber 499€??"
     score = scorer.score(post(text, "de"), "AeroCurl")

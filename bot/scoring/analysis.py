@@ -15,7 +15,16 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.models import GENERIC_ALTERNATIVE, Claim, ClaimHit, Reason, Stance
-from bot.scoring.cues import CHEAPER, CLAIM_KINDS, RHETORICAL, SALE, WONDER, CueSet, contrast_words
+from bot.scoring.cues import (
+    CHEAPER,
+    CLAIM_KINDS,
+    RHETORICAL,
+    SALE,
+    STORE,
+    WONDER,
+    CueSet,
+    contrast_words,
+)
 from bot.scoring.entities import TARGET
 from bot.scoring.listing import list_headers, listed, may_hold_lists
 from bot.scoring.phrases import longest_first, negated, negated_after
@@ -93,6 +102,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
     reasons: list[Reason] = []
     claims: list[ClaimHit] = []
     generic = False
+    shop: str | None = None  # the first shop named where the brand is discussed
     recommended: list[str] = []
     competitor: str | None = None  # the first competitor named in a segment that counts
     masked = reading.masked
@@ -146,6 +156,8 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
                 wonders = True
             elif kind == SALE:
                 sales.append(hit)
+            elif kind == STORE and shop is None and scope > 0 and not seg.question:
+                shop = " ".join(tokens[hit[0] : hit[1]])
         if rhetoric:  # "am I the only one whose…?" states, it does not ask; nor is it praise
             question = False
             stance = [h for h in stance if not any(r[0] <= h[0] and h[1] <= r[1] for r in rhetoric)]
@@ -206,6 +218,9 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         alternative = recommended[0] if recommended else competitor
         if alternative is None and generic:
             alternative = GENERIC_ALTERNATIVE
+        elif alternative is None and shop is not None:  # "...just get the one from Matas"
+            alternative = GENERIC_ALTERNATIVE
+            reasons.append(Reason("alternative", f'suggests a generic alternative: "{shop}"'))
         return Analysis(Stance.NEGATIVE, claims, alternative, reasons, total)
     kept = [r for r in reasons if r.kind in _KEPT_WHEN_NOT_NEGATIVE]
     return Analysis(Stance.POSITIVE, reasons=kept, total=total)

@@ -25,6 +25,7 @@ RHETORICAL = "rhetorical"  # question openers that state a complaint ("am I the 
 WONDER = "wonder"  # a question without "?": "wondering if it's worth it"
 CHEAPER = "cheaper"  # price phrases that also count when said of a rival ("half the price")
 SALE = "sale"  # an amount beside these is an offer, not a complaint ("on sale for $20")
+STORE = "store"  # a shop: the generic alternative of a complaint, nothing by itself
 TEMPLATE_KINDS = ("recommend", "target_negative")
 
 
@@ -97,7 +98,8 @@ def union_index() -> PhraseIndex:
             index.add_all(kind, lf.lang, data.get("stance", {}).get(kind, []))
         for kind in (*CLAIM_KINDS, CHEAPER, SALE):
             index.add_all(kind, lf.lang, data.get("claims", {}).get(kind, []))
-        index.add_all("generic", lf.lang, data.get("alternative", {}).get("generic", []))
+        for kind in ("generic", STORE):
+            index.add_all(kind, lf.lang, data.get("alternative", {}).get(kind, []))
         disclosures = data.get("promotion", {}).get("disclosure", [])
         index.silence(fold_phrase(tag) for tag in disclosures if tag.startswith("#"))
     return index

@@ -230,6 +230,7 @@ _NOT_IN_HASHTAGS = frozenset(
         "hedge",
         "sarcasm",
         "generic",
+        "store",
         "rhetorical",
         "wonder",
     }

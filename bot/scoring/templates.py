@@ -37,7 +37,7 @@ def _template_match(
     tpl: Template, tokens: list[str], i: int, lo: int, hi: int, cues: CueSet
 ) -> tuple[int, int | None, bool] | None:
     n = len(tpl.before)
-    if n > 1 and (i + n > hi or tuple(tokens[i : i + n]) != tpl.before):
+    if n > 1 and (i + n > hi or not _words_match(tpl.before, tokens, i)):
         return None
     if n:
         slot = _slot(tokens, i + n, hi, cues)
@@ -55,6 +55,16 @@ def _template_match(
     negators = cues.negators
     denied = any(t in negators for t in tokens[i + n : pos]) or negated(tokens, i, 2, negators, lo)
     return pos + 1 + len(after), ent, denied
+
+
+def _words_match(words: tuple[str, ...], tokens: list[str], i: int) -> bool:
+    """`words` at tokens[i:]; a "*" takes any one word or name ("switched from * to {X}")."""
+    if "*" not in words:
+        return tuple(tokens[i : i + len(words)]) == words
+    return all(
+        want == got or (want == "*" and got not in CLAUSE_END)
+        for want, got in zip(words, tokens[i : i + len(words)], strict=True)
+    )
 
 
 def template_spots(cues: CueSet, tokens: list[str], entity_spots: list[int]) -> list[int]:
