@@ -4,9 +4,8 @@ Same local hour on the same weekday of earlier weeks when there are enough
 weeks (a Monday-morning rhythm is normal, not a spike); else the same local
 hour on recent days; before three days, the brand's own level over the hours
 seen so far (see `warm_up_estimates`); before a few hours, an assumed floor
-rate. Earlier periods are found by
-stepping back in local wall-clock time, so "Tuesday 14:00" stays 14:00 across
-a daylight-saving change.
+rate. Earlier periods are found by stepping back in local wall-clock time, so
+"Tuesday 14:00" stays 14:00 across a daylight-saving change.
 
 Three or four same-weekday samples of a quiet hour (about one mention) say
 little: 1, 2, 2 against a true 0.9. So an hour's usual is pooled (`estimates`):
@@ -418,10 +417,11 @@ def warm_up_estimates(
 ) -> list[Estimate]:
     """The usual value of each hour the window overlaps, from less than three days.
 
-    The level is the mean over the hours seen so far, earlier spikes left out (the
-    same `robust_level` as a longer history). The window's hour may sit anywhere in
-    a daily rhythm not yet known, so the estimate's error carries that rhythm: at
-    least `_UNSEEN_RHYTHM` x level^2, or the spread the hours seen so far show.
+    The level is the mean over the hours seen so far, earlier spikes left out (hours
+    beyond twice the median hour and its noise: an evening may be that busy). The
+    window's hour may sit anywhere in a daily rhythm not yet known, so the estimate's
+    error carries that rhythm: at least `_UNSEEN_RHYTHM` x level^2, or the spread the
+    hours seen so far show.
     Where this hour was seen on earlier days, those samples pull the level toward
     themselves (`shrink`, as the same-weekday hours do once weeks exist): a busy
     brand's one sample is worth a lot, a quiet brand's little. A sample far above
@@ -429,7 +429,6 @@ def warm_up_estimates(
     """
     hours = warm_up_hours(series, start)
     samples = [value(series.counts(h)) for h in hours]
-    # an evening may be twice the median hour: only what lies beyond that is a spike
     cap = outlier_cap(_PEAK * statistics.median(samples), 1.0) if samples else math.inf
     kept = [x for x in samples if x <= cap] or [0.0]
     n = len(kept)
