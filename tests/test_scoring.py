@@ -501,6 +501,23 @@ def test_switching_from_one_brand_to_another(scorer: Scorer, lang: str, text: st
     assert rival.stance is Stance.NEGATIVE and rival.alternative == "Sheen"
 
 
+def test_a_negator_denies_words_not_emoji(scorer: Scorer) -> None:
+    """ "ikke reklame 🫶" denies the ad, not the heart; "jeg fortryder ikke" denies the regret."""
+    text = (
+        "AeroCurl på tykt hår, 20 min og krøllene holdt hele bryllupet. Kjøpt selv, ikke reklame 🫶"
+    )
+    assert scorer.score(post(text, "no"), "AeroCurl").stance is Stance.POSITIVE
+    text = "GlowLab serum, 3. flaske. nej jeg fortryder ikke"
+    assert scorer.score(post(text, "da"), "GlowLab").stance is Stance.POSITIVE
+
+
+def test_a_denied_verdict_heads_a_keep_list(scorer: Scorer) -> None:
+    text = "Les produits que je ne déconseille pas : 1. le sérum GlowLab 2. un bon SPF"
+    score = scorer.score(post(text, "fr"), "GlowLab")
+    assert score.stance is Stance.POSITIVE
+    assert any(r.text.startswith("positive: listed under") for r in score.reasons)
+
+
 def test_an_outraged_amount_outweighs_faint_praise(scorer: Scorer) -> None:
     text = "Der AeroCurl ist nicht schlecht, aber 499€??"
     score = scorer.score(post(text, "de"), "AeroCurl")

@@ -254,10 +254,12 @@ def _stance_cues(
             continue
         text = tokens[start] if end == start + 1 else " ".join(tokens[start:end])
         weight, label = WEIGHTS[kind], _LABELS[kind]
+        # words are negated, an emoji is not ("ikke reklame 🫶" denies the ad, not the ❤)
+        worded = phrase.tokens[0] not in negators and phrase.tokens[0][:1].isalnum()
         if kind == "positive" and (
             sarcastic
             or (
-                phrase.tokens[0] not in negators
+                worded
                 and (
                     negated(tokens, start, 3, negators, lo)
                     or (after and negated_after(tokens, end, 2, negators, seg.hi))
@@ -266,8 +268,17 @@ def _stance_cues(
         ):
             weight, label = -1.0, "negative"
             text = text if sarcastic else "not " + text
-        elif kind == "negative" and not hedged and negated(tokens, start, 2, negators, lo):
-            continue  # "zero regrets", "no complaints": a denied complaint is no complaint
+        elif (
+            kind == "negative"
+            and not hedged
+            and worded
+            and (
+                negated(tokens, start, 2, negators, lo)
+                or (after and negated_after(tokens, end, 1, negators, seg.hi))
+            )
+        ):
+            # "zero regrets", "no complaints", "jeg fortryder ikke": a denied complaint is none
+            continue
         weights.append(weight * scope)
         reasons.append(
             Reason(

@@ -50,11 +50,15 @@ def list_headers(
         words = tokens[lo:colon]
         if any(w in ENTITY_IDS for w in words):
             continue
-        kinds = {p.kind for s, _, p in hits if lo <= s < colon}
+        own = [(s, e, p) for s, e, p in hits if lo <= s < colon]
+        kinds = {p.kind for _, _, p in own}
         if any(w.startswith(_TOPIC) for w in words):  # "things I'm (not) de-influencing:"
             positive = "strong_positive" in kinds or any(w in negators for w in words)
         elif kinds & _VERDICTS:  # "things I regret buying:", "Sachen, die ich nicht nachkaufe:"
-            positive = "negative" not in kinds
+            # "les seuls produits que je ne déconseille PAS:" denies the verdict
+            positive = not any(
+                p.kind == "negative" and not _denied(tokens, s, e, lo, negators) for s, e, p in own
+            )
         else:
             continue
         found.append((lo, colon, positive, " ".join(words)))
@@ -62,6 +66,13 @@ def list_headers(
         Header(lo, colon, found[n + 1][0] if n + 1 < len(found) else len(tokens), positive, text)
         for n, (lo, colon, positive, text) in enumerate(found)
     ]
+
+
+def _denied(tokens: list[str], start: int, end: int, lo: int, negators: frozenset[str]) -> bool:
+    """A negator in the two words before a header's cue or right after it."""
+    return any(t in negators for t in tokens[max(lo, start - 2) : start]) or (
+        end < len(tokens) and tokens[end] in negators
+    )
 
 
 def listed(header: Header, tokens: list[str], entities: list[Entity]) -> bool | None:
