@@ -55,6 +55,7 @@ def test_extra_examples_validate_and_score() -> None:
         "fresh7.jsonl",
         "fresh8.jsonl",
         "fresh9.jsonl",
+        "fresh10.jsonl",
     ],
 )
 def test_grown_corpus_meets_the_dev_targets(name: str) -> None:

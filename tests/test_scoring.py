@@ -518,6 +518,17 @@ def test_a_denied_verdict_heads_a_keep_list(scorer: Scorer) -> None:
     assert any(r.text.startswith("positive: listed under") for r in score.reasons)
 
 
+def test_praise_that_ends_in_a_negator_denies_the_complaint_after_it(scorer: Scorer) -> None:
+    text = "zonnebloem spf is echt de enige zonnebrand die niet in m'n ogen prikt als ik fiets"
+    score = scorer.score(post(text, "nl"), "Zonnebloem")
+    assert score.stance is Stance.POSITIVE and not score.claims
+
+
+def test_disbelief_in_the_sentence_makes_its_amount_a_complaint(scorer: Scorer) -> None:
+    text = "400€ por el AeroCurl?? con unos rulos me quedan las ondas igual"
+    assert scorer.score(post(text, "es"), "AeroCurl").stance is Stance.NEGATIVE
+
+
 def test_an_outraged_amount_outweighs_faint_praise(scorer: Scorer) -> None:
     text = "Der AeroCurl ist nicht schlecht, aber 499€??"
     score = scorer.score(post(text, "de"), "AeroCurl")

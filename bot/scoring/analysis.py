@@ -34,6 +34,8 @@ from bot.scoring.text import CURRENCY_RE
 
 _MONEY_HINT_RE = re.compile(r"\d")  # no digit, no amount: skip the slower currency scan
 _OUTRAGE_RE = re.compile(r"\s?[?!]+")  # an amount that ends in "??" or "!!" is a complaint
+_INCREDULOUS = ("??", "?!", "!?")  # ... or one in a sentence that ends like that
+_DENIED_AFTER = 4  # words after "the only one that doesn't" that it denies
 _AMOUNT = -1  # where an amount's claim sorts among a segment's claims: first
 _PAID_REACH = 24  # characters before an amount searched for "cost", "kostet", "pagué"
 _TOPIC_RE = re.compile(r"#d[ei]s?-?influenc\w*")
@@ -166,7 +168,7 @@ def analyse(reading: Reading, cues: CueSet, extra_generic: re.Pattern[str] | Non
         if claimed and stance:  # "pricey, but worth every cent": the price is conceded
             claimed = _conceded(tokens, seg, stance, claimed)
         if stance and claimed:  # "faded my dark spots" is praise, not a faded colour
-            claimed = _outside_praise(stance, claimed)
+            claimed = _outside_praise(stance, claimed, cues.negators)
         if len(claimed) > 1:  # "ble dårlig" (fell ill) is safety, not also "dårlig" quality
             claimed = _outermost(claimed)
         if stance:
@@ -297,9 +299,17 @@ def _conceded(tokens: list[str], seg: Segment, stance: list[Hit], claimed: list[
     return [h for h in claimed if h[0] > turn]
 
 
-def _outside_praise(stance: list[Hit], claimed: list[Hit]) -> list[Hit]:
-    """Claim hits that are not part of a longer positive cue."""
-    praise = [(s, e) for s, e, p in stance if p.kind in _PRAISE and e - s > 1]
+def _outside_praise(stance: list[Hit], claimed: list[Hit], negators: frozenset[str]) -> list[Hit]:
+    """Claim hits that are not part of a longer positive cue.
+
+    Praise that ends in a negator denies what follows it: in "the only sunscreen that
+    doesn't sting my eyes" the sting is no claim (up to `_DENIED_AFTER` words on).
+    """
+    praise = [
+        (s, e + _DENIED_AFTER if p.tokens[-1] in negators else e)
+        for s, e, p in stance
+        if p.kind in _PRAISE and e - s > 1
+    ]
     if not praise:
         return claimed
     return [h for h in claimed if not any(s <= h[0] and h[1] <= e for s, e in praise)]
@@ -377,6 +387,8 @@ def _claim_hits(
     text = seg.text
     amount_re, paid_re = cues.amount_re, cues.paid_re
     if money and amount_re is not None and _MONEY_HINT_RE.search(text) is not None:
+        # "400€ por el AeroCurl??": the sentence's own disbelief is about its amount
+        incredulous = any(mark in text for mark in _INCREDULOUS)
         for m in CURRENCY_RE.finditer(text):
             start, end = m.start(), m.end()
             outrage = _OUTRAGE_RE.match(text, end)
@@ -389,7 +401,7 @@ def _claim_hits(
                     continue
                 end = follow.end()
             said = " ".join(text[start:end].split())
-            found.append((_AMOUNT, Claim.PRICE, said, outrage is not None))
+            found.append((_AMOUNT, Claim.PRICE, said, incredulous or outrage is not None))
     if len(found) < 2:
         return [(claim, said, worded) for _, claim, said, worded in found]
     worded = {claim for _, claim, _, w in found if w}
