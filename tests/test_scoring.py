@@ -501,16 +501,6 @@ def test_switching_from_one_brand_to_another(scorer: Scorer, lang: str, text: st
     assert rival.stance is Stance.NEGATIVE and rival.alternative == "Sheen"
 
 
-def test_a_negator_denies_words_not_emoji(scorer: Scorer) -> None:
-    """ "ikke reklame 🫶" denies the ad, not the heart; "jeg fortryder ikke" denies the regret."""
-    text = (
-        "AeroCurl på tykt hår, 20 min og krøllene holdt hele bryllupet. Kjøpt selv, ikke reklame 🫶"
-    )
-    assert scorer.score(post(text, "no"), "AeroCurl").stance is Stance.POSITIVE
-    text = "GlowLab serum, 3. flaske. nej jeg fortryder ikke"
-    assert scorer.score(post(text, "da"), "GlowLab").stance is Stance.POSITIVE
-
-
 def test_a_denied_verdict_heads_a_keep_list(scorer: Scorer) -> None:
     text = "Les produits que je ne déconseille pas : 1. le sérum GlowLab 2. un bon SPF"
     score = scorer.score(post(text, "fr"), "GlowLab")
@@ -522,11 +512,6 @@ def test_praise_that_ends_in_a_negator_denies_the_complaint_after_it(scorer: Sco
     text = "zonnebloem spf is echt de enige zonnebrand die niet in m'n ogen prikt als ik fiets"
     score = scorer.score(post(text, "nl"), "Zonnebloem")
     assert score.stance is Stance.POSITIVE and not score.claims
-
-
-def test_disbelief_in_the_sentence_makes_its_amount_a_complaint(scorer: Scorer) -> None:
-    text = "400€ por el AeroCurl?? con unos rulos me quedan las ondas igual"
-    assert scorer.score(post(text, "es"), "AeroCurl").stance is Stance.NEGATIVE
 
 
 def test_an_outraged_amount_outweighs_faint_praise(scorer: Scorer) -> None:
@@ -549,6 +534,27 @@ def test_a_claim_inside_a_longer_claim_counts_once(scorer: Scorer) -> None:
 
 # One reading rule a case: the post and the stance a person reads in it.
 READINGS = [
+    pytest.param(
+        "no",
+        "AeroCurl",
+        "AeroCurl på tykt hår, krøllene holdt hele bryllupet. Kjøpt selv, ikke reklame 🫶",
+        Stance.POSITIVE,
+        id="a negator denies the word after it, not an emoji",
+    ),
+    pytest.param(
+        "da",
+        "GlowLab",
+        "GlowLab serum, 3. flaske. nej jeg fortryder ikke",
+        Stance.POSITIVE,
+        id="a regret denied after the verb is no complaint",
+    ),
+    pytest.param(
+        "es",
+        "AeroCurl",
+        "400€ por el AeroCurl?? con unos rulos me quedan las ondas igual",
+        Stance.NEGATIVE,
+        id="disbelief in the sentence makes its amount a complaint",
+    ),
     pytest.param(
         "en",
         "Lumina",
