@@ -163,6 +163,8 @@ def read(folded: str, entities: list[Entity], index: PhraseIndex) -> Reading:
                     break
             here = list(compress(count(lo), map(ENTITY_TOKENS.__contains__, tokens[lo:hi])))
             spots += here
+        # an amount makes "45 € für nen Becher, ernsthaft?" a complaint, unless the
+        # sentence opens like a question ("is it worth $28?", "¿vale la pena por 30 €?")
         question = ("?" in piece or "¿" in piece) and (
             CURRENCY_RE.search(piece) is None
             or "¿" in piece
