@@ -102,12 +102,22 @@ def _brand_from_json(entry: Mapping[str, Any]) -> BrandConfig:
             competitors.append(comp)
         if phrase:
             generic.extend(p.strip() for p in re.split(r"/", phrase) if p.strip())
-    exclusions, ambiguous = [], []
+    exclusions: list[str] = []
+    ambiguous: list[str] = []
+    nearby: list[str] = []  # words that mean a look-alike's own name is that look-alike
     folded_names = {fold_phrase(n).lstrip("#@"): n for n in names}
     for description in entry.get("lookalikes", []):
         phrase = _exclusion(str(description), names)
         if phrase:
             exclusions.append(phrase)
+            # "Glowlabs Tanning Studio Rotterdam": "Glowlabs" alone is that studio when
+            # "tanning" or "rotterdam" is near, so it is an ambiguous alias of its own
+            caps = [w for w in _PAREN_RE.sub("", str(description)).split() if w[:1].isupper()]
+            head = fold_phrase(caps[0])
+            if head not in folded_names and any(head.startswith(k) for k in folded_names if k):
+                aliases.append(caps[0])
+                ambiguous.append(caps[0])
+                nearby.extend(fold_phrase(w) for w in caps[1:])
         folded = fold_phrase(str(description))
         for key, original in folded_names.items():
             alias = original.lstrip("#@")
@@ -120,6 +130,7 @@ def _brand_from_json(entry: Mapping[str, Any]) -> BrandConfig:
         competitors=competitors,
         ambiguous=ambiguous,
         context=[w for w in str(entry.get("product", "")).split() if len(w) > 4 and w.islower()],
+        lookalike_context=nearby,
         generic_alternatives=generic,
     )
 

@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import EvalReport, brands_from_corpus, evaluate, load_corpus, run_eval
+from bot.evaluation import (
+    EvalReport,
+    brands_from_corpus,
+    evaluate,
+    load_corpus,
+    post_from_row,
+    run_eval,
+)
+from bot.matching import BrandMatcher
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+_ROW = json.loads((CORPUS / "dev.jsonl").read_text(encoding="utf-8").splitlines()[0])
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +65,7 @@ def test_extra_examples_validate_and_score() -> None:
         "fresh8.jsonl",
         "fresh9.jsonl",
         "fresh10.jsonl",
+        "fresh11.jsonl",
     ],
 )
 def test_grown_corpus_meets_the_dev_targets(name: str) -> None:
@@ -63,6 +73,19 @@ def test_grown_corpus_meets_the_dev_targets(name: str) -> None:
     rows = load_corpus(CORPUS / name)
     assert {r["lang"] for r in rows} == {"en", "nl", "da", "de", "sv", "no", "fr", "es"}
     assert_meets_the_targets(evaluate(rows, brands_from_corpus(CORPUS / "brands.json")))
+
+
+def test_a_look_alike_named_like_an_alias_needs_its_own_context() -> None:
+    """brands.json: "Glowlabs Tanning Studio Rotterdam" is a look-alike, so "Glowlabs" near
+    "rotterdam" or a tanning bed is that studio, while the serum is still GlowLab."""
+    brands = brands_from_corpus(CORPUS / "brands.json")
+    glowlab = next(b for b in brands if b.name == "GlowLab")
+    assert "Glowlabs" in glowlab.ambiguous and "rotterdam" in glowlab.lookalike_context
+    matcher = BrandMatcher(brands)
+    studio = post_from_row({**_ROW, "text": "Spray tan bij Glowlabs in Rotterdam, top!"})
+    serum = post_from_row({**_ROW, "text": "Mijn GlowLab serum is na 3 weken oranje"})
+    assert matcher.mentions(studio, "GlowLab") is None
+    assert matcher.mentions(serum, "GlowLab") is not None
 
 
 def test_json_keys() -> None:

@@ -387,8 +387,11 @@ def _claim_hits(
     text = seg.text
     amount_re, paid_re = cues.amount_re, cues.paid_re
     if money and amount_re is not None and _MONEY_HINT_RE.search(text) is not None:
-        # "400€ por el AeroCurl??": the sentence's own disbelief is about its amount
-        incredulous = any(mark in text for mark in _INCREDULOUS)
+        # "400€ por el AeroCurl??": the sentence's own disbelief is about its amount, and so
+        # is a "?" in a sentence that does not open like a question ("but £180 for a shirt?")
+        incredulous = any(mark in text for mark in _INCREDULOUS) or (
+            "?" in text and not seg.question
+        )
         for m in CURRENCY_RE.finditer(text):
             start, end = m.start(), m.end()
             outrage = _OUTRAGE_RE.match(text, end)

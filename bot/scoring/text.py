@@ -51,7 +51,8 @@ HASHTAG_RE = re.compile(r"#(\w+)")
 # engine skips to candidate characters in C (a leading look-ahead tried every position).
 CURRENCY_RE = re.compile(
     r"[$€£\d](?:(?<=[$€£])\s?\d[\d.,]*"
-    r"|(?<=\d)[\d.,]*\s?(?:€|\$|£|kr\b|sek\b|nok\b|dkk\b|eur\b|euros?\b|dollars?\b))"
+    r"|(?<=\d)[\d.,]*\s?(?:€|\$|£|kr\b|sek\b|nok\b|dkk\b|eur\b|euros?\b|dollars?\b"
+    r"|kron(?:or|er|en)\b|chf\b|franken\b|stutz\b|balles\b|spenn\b|pesos?\b|quid\b))"
 )
 
 
