@@ -78,12 +78,16 @@ def _competitor(raw: str) -> tuple[CompetitorConfig | None, str | None]:
     return CompetitorConfig(name=name), None
 
 
+def _capitalised(description: str) -> tuple[list[str], list[str]]:
+    """A look-alike description's words (before any "=" gloss) and its capitalised ones."""
+    words = _PAREN_RE.sub("", description).split("=")[0].split()
+    return words, [w for w in words if w[:1].isupper()]
+
+
 def _exclusion(description: str, aliases: Sequence[str]) -> str | None:
     """A concrete look-alike phrase: a capitalised multi-word name containing an alias."""
-    text = _PAREN_RE.sub("", description).split("=")[0].strip()
     folded_aliases = {fold_phrase(a).lstrip("#@") for a in aliases}
-    words = text.split()
-    caps = [w for w in words if w[:1].isupper()]
+    words, caps = _capitalised(description)
     if len(caps) >= 2 and any(
         fold_phrase(w).startswith(a) for w in caps for a in folded_aliases if a
     ):
@@ -112,7 +116,7 @@ def _brand_from_json(entry: Mapping[str, Any]) -> BrandConfig:
             exclusions.append(phrase)
             # "Glowlabs Tanning Studio Rotterdam": "Glowlabs" alone is that studio when
             # "tanning" or "rotterdam" is near, so it is an ambiguous alias of its own
-            caps = [w for w in _PAREN_RE.sub("", str(description)).split() if w[:1].isupper()]
+            caps = _capitalised(str(description))[1]
             head = fold_phrase(caps[0])
             if head not in folded_names and any(head.startswith(k) for k in folded_names if k):
                 aliases.append(caps[0])

@@ -384,11 +384,31 @@ def test_a_rivals_own_flaws_are_not_the_brands(scorer: Scorer) -> None:
     assert score.claims == ()
 
 
-def test_am_i_the_only_one_states_a_complaint(scorer: Scorer) -> None:
-    text = "¿Soy la única a la que GlowLab le dio una reacción alérgica?"
-    score = scorer.score(post(text, "es"), "GlowLab")
+@pytest.mark.parametrize(
+    ("lang", "brand", "text", "claim"),
+    [
+        # "am I the only one…?" states a complaint
+        (
+            "es",
+            "GlowLab",
+            "¿Soy la única a la que GlowLab le dio una reacción alérgica?",
+            Claim.SAFETY,
+        ),
+        # an emoji ends a sentence: the statement before "💀" is no part of the question
+        (
+            "de",
+            "Cloudstep",
+            "Cloudstep nach 500 km: Sohle durch, Dämpfung tot 💀 Lohnt sich der Preis?",
+            Claim.QUALITY,
+        ),
+    ],
+)
+def test_a_question_shaped_post_still_complains(
+    scorer: Scorer, lang: str, brand: str, text: str, claim: Claim
+) -> None:
+    score = scorer.score(post(text, lang), brand)
     assert score.stance is Stance.NEGATIVE
-    assert Claim.SAFETY in {hit.claim for hit in score.claims}
+    assert claim in {hit.claim for hit in score.claims}
 
 
 def test_english_cues_do_not_read_false_friends(scorer: Scorer) -> None:
@@ -398,11 +418,26 @@ def test_english_cues_do_not_read_false_friends(scorer: Scorer) -> None:
     assert claims == {Claim.QUALITY}
 
 
-def test_a_stretched_word_reads_as_the_word(scorer: Scorer) -> None:
-    text = "me quemé con el AeroCurl, tened cuidadooo"
-    score = scorer.score(post(text, "es"), "AeroCurl")
+@pytest.mark.parametrize(
+    ("lang", "brand", "text", "said"),
+    [
+        # a stretched word reads as the word
+        ("es", "AeroCurl", "me quemé con el AeroCurl, tened cuidadooo", '"tened cuidado"'),
+        # a verdict can head a list too
+        (
+            "de",
+            "Lumina",
+            "Sachen, die ich NICHT nachkaufe: 1) Lumina Lip Oil, riecht komisch 2) Tundra Becher",
+            "listed under",
+        ),
+    ],
+)
+def test_a_complaint_read_for_its_reason(
+    scorer: Scorer, lang: str, brand: str, text: str, said: str
+) -> None:
+    score = scorer.score(post(text, lang), brand)
     assert score.stance is Stance.NEGATIVE
-    assert any('"tened cuidado"' in r.text for r in score.reasons)
+    assert any(said in r.text for r in score.reasons)
 
 
 def test_after_but_the_last_brand_named_is_the_topic(scorer: Scorer) -> None:
@@ -446,21 +481,6 @@ def test_a_french_elided_word_is_read(scorer: Scorer) -> None:
     """ "l'usine" is "usine": the ethics claim is found after the elision."""
     text = "Cloudstep : les ouvriers de l'usine sont payés 90 € par mois. Voilà."
     assert Claim.ETHICS in {h.claim for h in scorer.score(post(text, "fr"), "Cloudstep").claims}
-
-
-def test_a_verdict_can_head_a_list_too(scorer: Scorer) -> None:
-    text = "Sachen, die ich NICHT nachkaufe: 1) Lumina Lip Oil, riecht komisch 2) Tundra Becher"
-    score = scorer.score(post(text, "de"), "Lumina")
-    assert score.stance is Stance.NEGATIVE
-    assert any("listed under" in r.text for r in score.reasons)
-
-
-def test_an_emoji_ends_a_sentence(scorer: Scorer) -> None:
-    """The statement before "💀" is no part of the question after it."""
-    text = "Cloudstep nach 500 km: Sohle durch, Dämpfung tot 💀 Lohnt sich der Preis?"
-    score = scorer.score(post(text, "de"), "Cloudstep")
-    assert score.stance is Stance.NEGATIVE
-    assert Claim.QUALITY in {h.claim for h in score.claims}
 
 
 def test_an_offer_is_news_not_a_price_complaint(scorer: Scorer) -> None:
